@@ -1,0 +1,32 @@
+// What can an operator ask of cutover? The command line: each command registers itself from its own file.
+import { Command, CommanderError } from "commander";
+import { EXIT, UsageError } from "./exit.ts";
+
+const program = new Command()
+  .name("cutover")
+  .description("Move inferpipe workflow execution from Convex to Inngest, gated on measured parity.")
+  .showHelpAfterError()
+  .exitOverride();
+
+// Command registrations (one line per command file).
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`cutover: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`cutover: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.CUTOVER_DEBUG) console.error(err);
+    return 70;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,46 @@
+// What must an executor offer so the router and comparator can treat Convex and Inngest alike?
+import type { CompiledWorkflow } from "../workflow/compiled.ts";
+import type { ExecutorName, RunRecord, ShadowMark } from "./records.ts";
+
+/** Everything an executor needs to start one run of one compiled workflow version. */
+export interface RunRequest {
+  runId: string;
+  workspaceId: string;
+  workflow: CompiledWorkflow;
+  /** The caller's input, before variable defaults are applied (the run applies them). */
+  input: unknown;
+  /** Present on shadow runs: which pair this run belongs to and which primary it shadows. */
+  shadow?: ShadowMark;
+  /** Which provider answers the run's llm nodes (for example "mock", "openai", "replay:<file>"). */
+  provider?: string;
+}
+
+export interface WaitOptions {
+  /** Give up after this many milliseconds: waitFor rejects with a WaitTimeoutError. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface Executor {
+  readonly name: ExecutorName;
+  /** Starts the run; idempotent on runId (a second submit returns the first run's handle). */
+  submit(request: RunRequest): Promise<{ runId: string }>;
+  /** Returns the run's current record, or null when this executor has no run with that id in that workspace. */
+  get(workspaceId: string, runId: string): Promise<RunRecord | null>;
+  /** Asks the run to stop; steps already completed are kept and the run ends "canceled". */
+  cancel(workspaceId: string, runId: string): Promise<void>;
+  /** Returns the run's record once it is terminal (completed, failed or canceled). */
+  waitFor(workspaceId: string, runId: string, options?: WaitOptions): Promise<RunRecord>;
+}
+
+/** Thrown by waitFor when the run did not finish in time; the run itself goes on. */
+export class WaitTimeoutError extends Error {
+  readonly code = "WAIT_TIMEOUT";
+  constructor(
+    readonly runId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`run ${runId} did not finish within ${timeoutMs} ms`);
+    this.name = "WaitTimeoutError";
+  }
+}
