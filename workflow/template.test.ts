@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { NodeError } from "./errors.ts";
+import { parseTemplate, referencedNodes, renderTemplate } from "./template.ts";
+
+const scope = {
+  input: { text: "hello", user: { name: "Ada", tags: ["a", "b"] } },
+  results: { extract: { title: "T", score: 0.5 }, summary: "short" },
+};
+
+describe("renderTemplate", () => {
+  it("inserts strings as is and other values as JSON", () => {
+    expect(renderTemplate("Say {{input.text}} to {{ input.user.name }}", scope)).toBe("Say hello to Ada");
+    expect(renderTemplate("{{input.user.tags}} {{nodes.extract.score}}", scope)).toBe('["a","b"] 0.5');
+    expect(renderTemplate("{{nodes.extract}}", scope)).toBe('{"title":"T","score":0.5}');
+    expect(renderTemplate("{{results.summary}}!", scope)).toBe("short!");
+  });
+
+  it("renders a missing path or skipped node as empty text", () => {
+    expect(renderTemplate("[{{nodes.gone.x}}][{{input.nope}}]", scope)).toBe("[][]");
+  });
+
+  it("rejects a placeholder with an unknown root, naming it", () => {
+    expect(() => renderTemplate("{{secrets.KEY}}", scope)).toThrowError(/\{\{secrets\.KEY\}\}/);
+    try {
+      renderTemplate("{{env.HOME}}", scope);
+    } catch (err) {
+      expect((err as NodeError).code).toBe("TEMPLATE_ERROR");
+    }
+  });
+});
+
+describe("parseTemplate", () => {
+  it("lists references with node ids and paths", () => {
+    expect(parseTemplate("{{input}} {{nodes.a.b.c}}")).toEqual([
+      { raw: "input", root: "input", path: [] },
+      { raw: "nodes.a.b.c", root: "nodes", nodeId: "a", path: ["b", "c"] },
+    ]);
+    expect(referencedNodes("{{nodes.a}} {{results.b.x}} {{nodes.a.y}} {{input.z}}")).toEqual(["a", "b"]);
+  });
+
+  it("rejects {{nodes}} without a node id", () => {
+    expect(() => parseTemplate("{{nodes}}")).toThrowError(NodeError);
+  });
+});
