@@ -1,0 +1,60 @@
+// Which executor answers this workspace's run of this workflow, and which one shadows it? A pure decision.
+import type { FlagDoc, Globals, ShadowProvider } from "./flag.ts";
+import { type ExecutorSide, type Stage, stageExecutors } from "./stage.ts";
+
+export type RouteReason = "legacy-removed" | "kill-switch" | "no-flag" | "workspace-override" | "flag";
+
+export interface Route {
+  primary: ExecutorSide;
+  shadow: ExecutorSide | null;
+  /** The stage the decision followed (after overrides, the kill switch and legacy removal). */
+  stage: Stage;
+  /** Share of runs that get a shadow; 0 whenever shadow is null. */
+  samplePct: number;
+  shadowProvider: ShadowProvider;
+  dailyBudgetUsd: number;
+  /** The flag version decided on (0 without a flag), stored with every parity result. */
+  flagVersion: number;
+  reason: RouteReason;
+}
+
+/**
+ * Returns the route for one run. Legacy removal outranks everything (nothing ever routes to Convex after it),
+ * then the kill switch (everything to Convex only), then a workspace override, then the workflow's flag;
+ * a missing flag means Convex only.
+ */
+export function resolveRoute(
+  flag: FlagDoc | null,
+  globals: Pick<Globals, "killSwitch" | "legacyRemoved">,
+  workspaceId: string,
+): Route {
+  const base = {
+    shadowProvider: flag?.shadowProvider ?? ("replay" as const),
+    dailyBudgetUsd: flag?.dailyBudgetUsd ?? 0,
+    flagVersion: flag?.version ?? 0,
+  };
+  const override = flag
+    ? Object.hasOwn(flag.workspaceOverrides, workspaceId)
+      ? flag.workspaceOverrides[workspaceId]
+      : undefined
+    : undefined;
+  const stage: Stage = override?.stage ?? flag?.stage ?? "convex";
+  const samplePct = override?.samplePct ?? flag?.samplePct ?? 0;
+  const reason: RouteReason = !flag ? "no-flag" : override ? "workspace-override" : "flag";
+
+  if (globals.legacyRemoved && stage !== "inngest") {
+    return {
+      ...base,
+      primary: "inngest",
+      shadow: null,
+      stage: "inngest",
+      samplePct: 0,
+      reason: "legacy-removed",
+    };
+  }
+  if (globals.killSwitch && !globals.legacyRemoved) {
+    return { ...base, primary: "convex", shadow: null, stage: "convex", samplePct: 0, reason: "kill-switch" };
+  }
+  const { primary, shadow } = stageExecutors(stage);
+  return { ...base, primary, shadow, stage, samplePct: shadow ? samplePct : 0, reason };
+}
