@@ -15,6 +15,14 @@ describe("renderTemplate", () => {
     expect(renderTemplate("{{results.summary}}!", scope)).toBe("short!");
   });
 
+  it("renders a map task's {{item…}} and {{index}}", () => {
+    const inMap = { ...scope, item: { name: "x", n: [1] }, index: 2 };
+    expect(renderTemplate("#{{index}} {{item.name}} {{item.n}} {{item}}", inMap)).toBe(
+      '#2 x [1] {"name":"x","n":[1]}',
+    );
+    expect(parseTemplate("{{item.a}}")).toEqual([{ raw: "item.a", root: "item", path: ["a"] }]);
+  });
+
   it("renders a missing path or skipped node as empty text", () => {
     expect(renderTemplate("[{{nodes.gone.x}}][{{input.nope}}]", scope)).toBe("[][]");
   });

@@ -1,10 +1,13 @@
 // What does `{{nodes.extract.title}}` refer to, and what text does it become? Template parsing and rendering.
 import { ErrorCode, NodeError } from "./errors.ts";
 
-/** One `{{ ... }}` reference: its root (`input`, `results` or `nodes`), the node id for `nodes`, and the rest of the path. */
+/**
+ * One `{{ ... }}` reference: its root (`input`, `results`, `nodes`, or inside a map task `item` and
+ * `index`), the node id for `nodes`, and the rest of the path.
+ */
 export interface TemplateRef {
   raw: string;
-  root: "input" | "results" | "nodes";
+  root: "input" | "results" | "nodes" | "item" | "index";
   nodeId?: string;
   path: string[];
 }
@@ -13,6 +16,9 @@ export interface TemplateRef {
 export interface TemplateScope {
   input: unknown;
   results: Record<string, unknown>;
+  /** Inside a map task: the current item and its position. */
+  item?: unknown;
+  index?: number;
 }
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
@@ -28,10 +34,10 @@ export function parseTemplate(template: string): TemplateRef[] {
     const raw = match[1];
     const parts = raw.split(".");
     const root = parts[0];
-    if ((root !== "input" && root !== "results" && root !== "nodes") || parts.some((p) => !SEGMENT.test(p))) {
+    if (!isRoot(root) || parts.some((p) => !SEGMENT.test(p))) {
       throw new NodeError(
         ErrorCode.TEMPLATE_ERROR,
-        `template placeholder {{${raw}}} is not one of {{input…}}, {{results…}}, {{nodes.<id>…}}`,
+        `template placeholder {{${raw}}} is not one of {{input…}}, {{results…}}, {{nodes.<id>…}}, {{item…}}, {{index}}`,
       );
     }
     if (root === "nodes" && parts.length < 2) {
@@ -67,9 +73,20 @@ export function renderTemplate(template: string, scope: TemplateScope): string {
   return template.replace(PLACEHOLDER, (_m, raw: string) => stringify(lookup(raw, scope)));
 }
 
+function isRoot(root: string): root is TemplateRef["root"] {
+  return root === "input" || root === "results" || root === "nodes" || root === "item" || root === "index";
+}
+
 function lookup(raw: string, scope: TemplateScope): unknown {
   const [root, ...path] = raw.split(".");
-  let value: unknown = root === "input" ? scope.input : scope.results;
+  let value: unknown =
+    root === "input"
+      ? scope.input
+      : root === "item"
+        ? scope.item
+        : root === "index"
+          ? scope.index
+          : scope.results;
   for (const key of path) {
     if (value === null || typeof value !== "object") return undefined;
     value = (value as Record<string, unknown>)[key];
