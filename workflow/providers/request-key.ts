@@ -1,0 +1,27 @@
+// Which recorded answer belongs to this request? The hash that keys cassettes and the shadow's replayed responses.
+import { sha256 } from "../../lib/canonical.ts";
+import type { LlmRequest } from "../provider.ts";
+
+/**
+ * Returns the request in the one shape that is hashed: the fields that change the answer, defaults made
+ * explicit (no `api` means "chat"), absent options left out. Listing the fields keeps keys stable when
+ * callers pass objects carrying more.
+ */
+export function canonicalRequest(request: LlmRequest): LlmRequest {
+  const out: LlmRequest = {
+    nodeId: request.nodeId,
+    model: request.model,
+    prompt: request.prompt,
+    outputFormat: request.outputFormat,
+    api: request.api ?? "chat",
+  };
+  if (request.system !== undefined) out.system = request.system;
+  if (request.schema !== undefined) out.schema = request.schema;
+  if (request.temperature !== undefined) out.temperature = request.temperature;
+  return out;
+}
+
+/** Returns the sha256 hex of the canonical request (node id included): equal questions give equal keys. */
+export function requestKey(request: LlmRequest): string {
+  return sha256(canonicalRequest(request));
+}
