@@ -2,6 +2,7 @@
 import pLimit from "p-limit";
 import { log } from "../../lib/log.ts";
 import type { RunStatus } from "../records.ts";
+import { isDevMode } from "./client.ts";
 
 export const CLOUD_API_BASE = "https://api.inngest.com";
 export const DEV_API_BASE = "http://localhost:8288";
@@ -71,7 +72,7 @@ export class InngestApiError extends Error {
 
 /** Returns where the REST API lives and which key to present, from the environment. */
 export function resolveApiTarget(env: NodeJS.ProcessEnv = process.env): { baseUrl: string; key?: string } {
-  const dev = env.INNGEST_DEV === "1" || env.INNGEST_DEV === "true";
+  const dev = isDevMode(env);
   const baseUrl = (env.INNGEST_API_BASE || (dev ? DEV_API_BASE : CLOUD_API_BASE)).replace(/\/+$/, "");
   return { baseUrl, key: env.INNGEST_SIGNING_KEY || env.INNGEST_API_KEY || undefined };
 }

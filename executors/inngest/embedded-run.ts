@@ -1,0 +1,214 @@
+// How does one run of an Inngest function execute in-process the way Inngest would run it — steps memoized, retried, cancelable?
+import { InngestTestEngine } from "@inngest/test";
+import type { InngestFunction } from "inngest";
+
+/**
+ * @inngest/test runs one execution at a time and has no retries; its own chaining re-runs parallel
+ * steps. This drives it the way Inngest's executor does: each execution gets a fresh engine with
+ * every completed step given back as a mocked (memoized) result; planned parallel steps run once
+ * each; a failed step is re-executed alone, with `attempt` raised, until the retries run out.
+ */
+class Engine extends InngestTestEngine {
+  once(options: InngestTestEngine.InlineOptions) {
+    return this.individualExecution(options);
+  }
+}
+
+export interface StepEvent {
+  /** The step id as the function named it (`node-<id>-<type>`). */
+  name: string;
+  status: "completed" | "failed";
+  /** 0-based, as Inngest's ctx.attempt. */
+  attempt: number;
+  data?: unknown;
+  error?: unknown;
+  startedAt: string;
+  finishedAt: string;
+  /** False when this failure ends the step (no retry follows). */
+  willRetry?: boolean;
+}
+
+export type EmbeddedOutcome =
+  | { status: "completed"; output: unknown }
+  | { status: "failed"; error: unknown; step: string | null }
+  | { status: "canceled" };
+
+export interface EmbeddedRunOptions {
+  /** The function's retry count: a step (or the function body) gets 1 + retries attempts. */
+  retries: number;
+  /** Checked at every step boundary; true ends the run "canceled" (steps done so far are kept). */
+  isCanceled?: () => boolean;
+  /** Wall-clock deadline (epoch ms): passing it fails the run, like Inngest's timeouts.finish. */
+  deadline?: number;
+  /** Milliseconds to wait before attempt `attempt` (1-based retry number); retryAfterMs is what the error asked for. */
+  retryDelayMs?: (attempt: number, retryAfterMs: number | undefined) => number;
+  onStep?: (event: StepEvent) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface EmbeddedRunStats {
+  /** Function executions (re-entries), the cost Inngest's model adds per step. */
+  executions: number;
+}
+
+interface Op {
+  id: string;
+  name?: string;
+  displayName?: string;
+  userland?: { id: string };
+  data?: unknown;
+  error?: unknown;
+}
+/** The checkpoints one execution ends at (the SDK's ExecutionResult, without its context). */
+type ExecResult =
+  | { type: "function-resolved"; data: unknown }
+  | { type: "function-rejected"; error: unknown; retriable: boolean | string }
+  | { type: "step-ran"; step: Op; retriable?: boolean | string }
+  | { type: "steps-found"; steps: Op[] }
+  | { type: "step-not-found" | "change-mode" };
+type EventPayload = { name: string; data: Record<string, unknown>; id?: string; ts?: number };
+
+const MAX_EXECUTIONS = 100_000;
+
+/** Default backoff between attempts: the error's Retry-After (capped at a minute), else 100 ms doubling to 5 s. */
+export function defaultRetryDelay(attempt: number, retryAfterMs: number | undefined): number {
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, 60_000);
+  return Math.min(5_000, 100 * 2 ** (attempt - 1));
+}
+
+/** Runs `fn` for `event` to the end; returns how it ended and how many executions it took. */
+export async function runEmbedded(
+  fn: InngestFunction.Like,
+  event: EventPayload,
+  options: EmbeddedRunOptions,
+): Promise<EmbeddedOutcome & { stats: EmbeddedRunStats }> {
+  const done = new Map<string, unknown>();
+  const stats: EmbeddedRunStats = { executions: 0 };
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const delayFor = options.retryDelayMs ?? defaultRetryDelay;
+  const canceled = () => options.isCanceled?.() ?? false;
+  const timedOut = () => options.deadline !== undefined && Date.now() > options.deadline;
+
+  const execute = async (attempt: number, target?: string): Promise<ExecResult> => {
+    stats.executions++;
+    const engine = new Engine({
+      function: fn,
+      events: [event],
+      steps: [...done].map(([id, data]) => ({ id, idIsHashed: true, handler: () => data })),
+      // The engine always says attempt 0; Inngest tells the function which attempt this is.
+      transformCtx: (ctx) => ({ ...ctx, attempt }),
+    });
+    const { result } = await engine.once({
+      targetStepId: target,
+      disableImmediateExecution: target !== undefined,
+    });
+    return result as unknown as ExecResult;
+  };
+
+  type StepRan = Extract<ExecResult, { type: "step-ran" }>;
+  type StepFailure = { status: "failed"; error: unknown; step: string } | { status: "canceled" };
+
+  // Settles one step's execution at `attempt`, retrying it alone while attempts remain.
+  const settle = async (ran: StepRan, attempt: number, startedAt: string): Promise<StepFailure | null> => {
+    const name = stepName(ran.step);
+    const finishedAt = new Date().toISOString();
+    if (ran.step.error === undefined) {
+      // Inngest keeps a step's output as JSON: what comes back on replay is the JSON form.
+      const data = toJson(ran.step.data);
+      done.set(ran.step.id, data);
+      options.onStep?.({ name, status: "completed", attempt, data, startedAt, finishedAt });
+      return null;
+    }
+    const willRetry = ran.retriable !== false && attempt < options.retries && !canceled();
+    options.onStep?.({
+      name,
+      status: "failed",
+      attempt,
+      error: ran.step.error,
+      startedAt,
+      finishedAt,
+      willRetry,
+    });
+    if (!willRetry) return { status: "failed", error: ran.step.error, step: name };
+    await sleep(delayFor(attempt + 1, retryAfterMs(ran.retriable)));
+    if (canceled()) return { status: "canceled" };
+    return runStep(ran.step.id, attempt + 1);
+  };
+
+  const runStep = async (id: string, attempt: number): Promise<StepFailure | null> => {
+    const startedAt = new Date().toISOString();
+    const result = await execute(attempt, id);
+    if (result.type !== "step-ran") {
+      return { status: "failed", error: new Error(`step ${id} did not run (got ${result.type})`), step: id };
+    }
+    return settle(result, attempt, startedAt);
+  };
+
+  let fnAttempt = 0;
+  while (stats.executions < MAX_EXECUTIONS) {
+    if (canceled()) return { status: "canceled", stats };
+    if (timedOut()) return { status: "failed", error: timeoutError(), step: null, stats };
+    const startedAt = new Date().toISOString();
+    const result = await execute(fnAttempt);
+    switch (result.type) {
+      case "function-resolved":
+        return { status: "completed", output: toJson(result.data), stats };
+      case "function-rejected": {
+        if (result.retriable !== false && fnAttempt < options.retries) {
+          fnAttempt++;
+          await sleep(delayFor(fnAttempt, retryAfterMs(result.retriable)));
+          continue;
+        }
+        return { status: "failed", error: result.error, step: null, stats };
+      }
+      case "step-ran": {
+        const failure = await settle(result, 0, startedAt);
+        if (failure) return { ...failure, stats };
+        continue;
+      }
+      case "steps-found": {
+        const planned = result.steps.filter((s) => !done.has(s.id));
+        const failures = (await Promise.all(planned.map((s) => runStep(s.id, 0)))).filter((f) => f !== null);
+        const failure = failures.find((f) => f.status === "failed") ?? failures[0];
+        if (failure) return { ...failure, stats };
+        continue;
+      }
+      default:
+        // step-not-found / change-mode: execute again with the state we have.
+        continue;
+    }
+  }
+  return {
+    status: "failed",
+    error: new Error(`run exceeded ${MAX_EXECUTIONS} executions`),
+    step: null,
+    stats,
+  };
+}
+
+function stepName(step: {
+  id: string;
+  name?: string;
+  displayName?: string;
+  userland?: { id: string };
+}): string {
+  return step.userland?.id ?? step.displayName ?? step.name ?? step.id;
+}
+
+/** Returns the JSON form of a value (undefined becomes null, as Inngest stores it). */
+function toJson(value: unknown): unknown {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+}
+
+/** Inngest's retriable flag is a string of seconds (or a date) when a RetryAfterError named a wait. */
+function retryAfterMs(retriable: boolean | string | undefined): number | undefined {
+  if (typeof retriable !== "string") return undefined;
+  const seconds = Number(retriable);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const at = Date.parse(retriable);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function timeoutError(): Error {
+  return new Error("RUN_TIMEOUT: the run did not finish within its finish timeout");
+}
