@@ -1,7 +1,110 @@
 // Which tables does the control plane keep? The Convex schema; each area adds its tables in its own block.
-import { defineSchema } from "convex/server";
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+
+// Payloads (inputs, outputs, compiled graphs) are kept as JSON text: user data may hold keys Convex
+// refuses in documents ("$ref", "_id"), and text keeps the exact bytes a RunRecord is compared by.
+const tokens = v.object({ input: v.number(), output: v.number(), total: v.number() });
+const recordError = v.object({ code: v.string(), message: v.string() });
+const runStatus = v.union(
+  v.literal("queued"),
+  v.literal("running"),
+  v.literal("completed"),
+  v.literal("failed"),
+  v.literal("canceled"),
+);
+const stepStatus = v.union(
+  v.literal("running"),
+  v.literal("completed"),
+  v.literal("failed"),
+  v.literal("skipped"),
+  v.literal("canceled"),
+);
 
 export default defineSchema({
   // Legacy executor tables (workflows, workflowVersions, runs, steps, logs, apiKeys) go here.
+  workflows: defineTable({
+    workspaceId: v.string(),
+    workflowId: v.string(),
+    name: v.string(),
+    /** The builder graph as inferpipe stores it (JSON text). */
+    graphJson: v.string(),
+    updatedAt: v.number(),
+  }).index("by_workspace_workflow", ["workspaceId", "workflowId"]),
+  workflowVersions: defineTable({
+    workspaceId: v.string(),
+    workflowId: v.string(),
+    workflowVersionId: v.string(),
+    /** The compiled workflow (JSON text, secret-free by construction). */
+    compiledJson: v.string(),
+    createdAt: v.number(),
+  })
+    .index("by_workspace_version", ["workspaceId", "workflowVersionId"])
+    .index("by_workspace_workflow", ["workspaceId", "workflowId", "createdAt"]),
+  runs: defineTable({
+    workspaceId: v.string(),
+    runId: v.string(),
+    workflowId: v.string(),
+    workflowVersionId: v.string(),
+    status: runStatus,
+    provider: v.string(),
+    /** The caller's input as recorded (redacted; JSON text or a payload reference). */
+    inputJson: v.string(),
+    outputJson: v.optional(v.string()),
+    error: v.optional(recordError),
+    tokens,
+    costUsd: v.number(),
+    createdAt: v.number(),
+    startedAt: v.optional(v.number()),
+    finishedAt: v.optional(v.number()),
+    cancelRequested: v.boolean(),
+    shadow: v.optional(v.object({ pairId: v.string(), of: v.string() })),
+    /** Execution settings (attempts, backoff, deadline, parallelism, payload threshold, redaction). */
+    options: v.any(),
+  })
+    .index("by_run", ["runId"])
+    .index("by_workspace_run", ["workspaceId", "runId"])
+    .index("by_workspace_workflow", ["workspaceId", "workflowId", "createdAt"])
+    .index("by_workspace_status_time", ["workspaceId", "status", "createdAt"]),
+  steps: defineTable({
+    workspaceId: v.string(),
+    runId: v.string(),
+    nodeId: v.string(),
+    name: v.string(),
+    type: v.string(),
+    status: stepStatus,
+    attempt: v.number(),
+    inputJson: v.optional(v.string()),
+    outputJson: v.optional(v.string()),
+    error: v.optional(recordError),
+    tokens: v.optional(tokens),
+    costUsd: v.number(),
+    model: v.optional(v.string()),
+    settings: v.optional(v.any()),
+    startedAt: v.optional(v.number()),
+    finishedAt: v.optional(v.number()),
+  })
+    .index("by_run", ["runId"])
+    .index("by_run_name", ["runId", "name"])
+    .index("by_workspace_status_time", ["workspaceId", "status", "startedAt"]),
+  logs: defineTable({
+    workspaceId: v.string(),
+    runId: v.string(),
+    at: v.number(),
+    level: v.union(v.literal("info"), v.literal("warn"), v.literal("error")),
+    message: v.string(),
+    step: v.optional(v.string()),
+  }).index("by_run", ["runId", "at"]),
+  apiKeys: defineTable({
+    workspaceId: v.string(),
+    name: v.string(),
+    /** sha256 hex of the key; the key itself is shown once when issued and never stored. */
+    keyHash: v.string(),
+    scopes: v.array(v.string()),
+    createdAt: v.number(),
+    revokedAt: v.optional(v.number()),
+  })
+    .index("by_hash", ["keyHash"])
+    .index("by_workspace", ["workspaceId"]),
   // Control-plane store tables (flags, flagAudit, shadowPairs, parityResults) go here.
 });

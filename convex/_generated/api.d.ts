@@ -13,6 +13,14 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as apiKeys from "../apiKeys.js";
+import type * as auth from "../auth.js";
+import type * as execute from "../execute.js";
+import type * as logs from "../logs.js";
+import type * as runOptions from "../runOptions.js";
+import type * as runs from "../runs.js";
+import type * as steps from "../steps.js";
+import type * as workflows from "../workflows.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -22,7 +30,16 @@ import type {
  * const myFunctionReference = api.myModule.myFunction;
  * ```
  */
-declare const fullApi: ApiFromModules<{}>;
+declare const fullApi: ApiFromModules<{
+  apiKeys: typeof apiKeys;
+  auth: typeof auth;
+  execute: typeof execute;
+  logs: typeof logs;
+  runOptions: typeof runOptions;
+  runs: typeof runs;
+  steps: typeof steps;
+  workflows: typeof workflows;
+}>;
 export declare const api: FilterApi<
   typeof fullApi,
   FunctionReference<any, "public">

@@ -1,0 +1,270 @@
+// Which runs exist, and how do they start, stop and end? Run mutations and queries, scoped by workspace.
+import { ConvexError, v } from "convex/values";
+import { redact } from "../lib/redact.ts";
+import { internal } from "./_generated/api";
+import type { Doc } from "./_generated/dataModel";
+import { internalMutation, internalQuery, mutation, type QueryCtx, query } from "./_generated/server";
+import { requireWorkspace } from "./auth";
+import { resolveRunOptions, runOptionsValidator } from "./runOptions";
+
+const TERMINAL = new Set(["completed", "failed", "canceled"]);
+
+async function runById(ctx: QueryCtx, runId: string): Promise<Doc<"runs"> | null> {
+  return await ctx.db
+    .query("runs")
+    .withIndex("by_run", (q) => q.eq("runId", runId))
+    .unique();
+}
+
+async function runInWorkspace(ctx: QueryCtx, workspaceId: string, runId: string) {
+  return await ctx.db
+    .query("runs")
+    .withIndex("by_workspace_run", (q) => q.eq("workspaceId", workspaceId).eq("runId", runId))
+    .unique();
+}
+
+/**
+ * Starts a run and schedules the executing action. Idempotent on runId: a second start returns the
+ * first run (`created: false`) and schedules nothing. The recorded input is redacted; the action gets
+ * the caller's input as its scheduled argument.
+ */
+export const start = mutation({
+  args: {
+    apiKey: v.string(),
+    workspaceId: v.string(),
+    runId: v.string(),
+    /** The compiled workflow as JSON text. */
+    workflowJson: v.string(),
+    /** The caller's input as JSON text. */
+    inputJson: v.string(),
+    provider: v.string(),
+    options: v.optional(runOptionsValidator),
+    shadow: v.optional(v.object({ pairId: v.string(), of: v.string() })),
+  },
+  handler: async (ctx, args) => {
+    await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:write");
+    const existing = await runById(ctx, args.runId);
+    if (existing) {
+      if (existing.workspaceId !== args.workspaceId) {
+        throw new ConvexError({ code: "RUN_ID_TAKEN", message: `runId ${args.runId} is already in use` });
+      }
+      return { runId: existing.runId, created: false, status: existing.status };
+    }
+    const workflow = JSON.parse(args.workflowJson) as { workflowId: string; workflowVersionId: string };
+    if (!workflow.workflowId || !workflow.workflowVersionId) {
+      throw new ConvexError({ code: "WORKFLOW_INVALID", message: "workflowJson is not a compiled workflow" });
+    }
+    let options: ReturnType<typeof resolveRunOptions>;
+    try {
+      options = resolveRunOptions(args.options);
+    } catch (err) {
+      throw new ConvexError({ code: "OPTIONS_INVALID", message: (err as Error).message });
+    }
+    const version = await ctx.db
+      .query("workflowVersions")
+      .withIndex("by_workspace_version", (q) =>
+        q.eq("workspaceId", args.workspaceId).eq("workflowVersionId", workflow.workflowVersionId),
+      )
+      .unique();
+    if (!version) {
+      await ctx.db.insert("workflowVersions", {
+        workspaceId: args.workspaceId,
+        workflowId: workflow.workflowId,
+        workflowVersionId: workflow.workflowVersionId,
+        compiledJson: args.workflowJson,
+        createdAt: Date.now(),
+      });
+    }
+    const recordedInput = JSON.stringify(
+      redact(JSON.parse(args.inputJson), prefixed("input", options.redactPaths)),
+    );
+    await ctx.db.insert("runs", {
+      workspaceId: args.workspaceId,
+      runId: args.runId,
+      workflowId: workflow.workflowId,
+      workflowVersionId: workflow.workflowVersionId,
+      status: "queued",
+      provider: args.provider,
+      inputJson: recordedInput,
+      tokens: { input: 0, output: 0, total: 0 },
+      costUsd: 0,
+      createdAt: Date.now(),
+      cancelRequested: false,
+      shadow: args.shadow,
+      options,
+    });
+    await ctx.scheduler.runAfter(0, internal.execute.run, { runId: args.runId, inputJson: args.inputJson });
+    return { runId: args.runId, created: true, status: "queued" as const };
+  },
+});
+
+/** Redaction paths are written against `{ input, output }`; returns those under `root` without it. */
+export function prefixed(root: "input" | "output", paths: readonly string[]): string[] {
+  return paths.filter((p) => p.startsWith(`${root}.`)).map((p) => p.slice(root.length + 1));
+}
+
+/** Returns the run and its steps (in the order they started), or null when the workspace has no such run. */
+export const get = query({
+  args: { apiKey: v.string(), workspaceId: v.string(), runId: v.string() },
+  handler: async (ctx, args) => {
+    await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
+    const run = await runInWorkspace(ctx, args.workspaceId, args.runId);
+    if (!run) return null;
+    const steps = await ctx.db
+      .query("steps")
+      .withIndex("by_run", (q) => q.eq("runId", run.runId))
+      .collect();
+    return { run, steps: steps.filter((s) => s.workspaceId === args.workspaceId) };
+  },
+});
+
+/** Returns the workspace's most recent runs, optionally of one status. */
+export const list = query({
+  args: {
+    apiKey: v.string(),
+    workspaceId: v.string(),
+    status: v.optional(v.string()),
+    limit: v.optional(v.number()),
+  },
+  handler: async (ctx, args) => {
+    await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
+    const limit = Math.min(args.limit ?? 50, 500);
+    const status = args.status as Doc<"runs">["status"] | undefined;
+    const q = status
+      ? ctx.db
+          .query("runs")
+          .withIndex("by_workspace_status_time", (q) =>
+            q.eq("workspaceId", args.workspaceId).eq("status", status),
+          )
+      : ctx.db.query("runs").withIndex("by_workspace_workflow", (q) => q.eq("workspaceId", args.workspaceId));
+    const runs = await q.order("desc").take(limit);
+    return runs.map((r) => ({
+      runId: r.runId,
+      workflowId: r.workflowId,
+      status: r.status,
+      createdAt: r.createdAt,
+    }));
+  },
+});
+
+/**
+ * Asks a run to stop. A queued run ends canceled at once; a running one is stopped by its action
+ * between steps. Returns whether the workspace has the run and its status afterwards.
+ */
+export const cancel = mutation({
+  args: { apiKey: v.string(), workspaceId: v.string(), runId: v.string() },
+  handler: async (ctx, args) => {
+    await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:write");
+    const run = await runInWorkspace(ctx, args.workspaceId, args.runId);
+    if (!run) return { found: false, status: null };
+    if (TERMINAL.has(run.status)) return { found: true, status: run.status };
+    if (run.status === "queued") {
+      const now = Date.now();
+      await ctx.db.patch(run._id, {
+        cancelRequested: true,
+        status: "canceled",
+        error: { code: "CANCELED", message: "run canceled before it started" },
+        finishedAt: now,
+      });
+      return { found: true, status: "canceled" };
+    }
+    await ctx.db.patch(run._id, { cancelRequested: true });
+    await ctx.db.insert("logs", {
+      workspaceId: run.workspaceId,
+      runId: run.runId,
+      at: Date.now(),
+      level: "info",
+      message: "cancel requested",
+    });
+    return { found: true, status: run.status };
+  },
+});
+
+/** The action's view of its run: the record, its options and the compiled workflow. */
+export const loadForExecution = internalQuery({
+  args: { runId: v.string() },
+  handler: async (ctx, args) => {
+    const run = await runById(ctx, args.runId);
+    if (!run) return null;
+    const version = await ctx.db
+      .query("workflowVersions")
+      .withIndex("by_workspace_version", (q) =>
+        q.eq("workspaceId", run.workspaceId).eq("workflowVersionId", run.workflowVersionId),
+      )
+      .unique();
+    if (!version) throw new Error(`run ${run.runId}: workflow version ${run.workflowVersionId} is missing`);
+    return { run, compiledJson: version.compiledJson };
+  },
+});
+
+/** Moves a queued run to running; returns false when it must not run (canceled, or already started). */
+export const markStarted = internalMutation({
+  args: { runId: v.string(), at: v.number() },
+  handler: async (ctx, args) => {
+    const run = await runById(ctx, args.runId);
+    if (!run || run.status !== "queued" || run.cancelRequested) return false;
+    await ctx.db.patch(run._id, { status: "running", startedAt: args.at });
+    return true;
+  },
+});
+
+/** Returns true when someone asked the run to stop. */
+export const isCancelRequested = internalQuery({
+  args: { runId: v.string() },
+  handler: async (ctx, args) => (await runById(ctx, args.runId))?.cancelRequested ?? true,
+});
+
+/**
+ * Ends a run: writes status, output or error and the totals summed over its steps. Steps still
+ * running are marked canceled (their work was abandoned with the run). Does nothing to a run
+ * that already ended.
+ */
+export const finish = internalMutation({
+  args: {
+    runId: v.string(),
+    status: v.union(v.literal("completed"), v.literal("failed"), v.literal("canceled")),
+    outputJson: v.optional(v.string()),
+    error: v.optional(v.object({ code: v.string(), message: v.string() })),
+    at: v.number(),
+  },
+  handler: async (ctx, args) => {
+    const run = await runById(ctx, args.runId);
+    if (!run || TERMINAL.has(run.status)) return;
+    const steps = await ctx.db
+      .query("steps")
+      .withIndex("by_run", (q) => q.eq("runId", args.runId))
+      .collect();
+    let input = 0;
+    let output = 0;
+    let cost = 0;
+    for (const s of steps) {
+      if (s.status === "running") {
+        await ctx.db.patch(s._id, {
+          status: "canceled",
+          finishedAt: args.at,
+          error: { code: "CANCELED", message: `abandoned when the run ended ${args.status}` },
+        });
+      }
+      input += s.tokens?.input ?? 0;
+      output += s.tokens?.output ?? 0;
+      cost += s.costUsd;
+    }
+    await ctx.db.patch(run._id, {
+      status: args.status,
+      outputJson: args.status === "completed" ? args.outputJson : undefined,
+      error: args.status === "completed" ? undefined : args.error,
+      tokens: { input, output, total: input + output },
+      costUsd: Math.round(cost * 1e9) / 1e9,
+      finishedAt: args.at,
+    });
+    await ctx.db.insert("logs", {
+      workspaceId: run.workspaceId,
+      runId: run.runId,
+      at: args.at,
+      level: args.status === "completed" ? "info" : "warn",
+      message: args.error
+        ? `run ${args.status}: ${args.error.code} ${args.error.message}`
+        : `run ${args.status}`,
+    });
+  },
+});

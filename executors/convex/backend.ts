@@ -1,0 +1,16 @@
+// What does the Convex executor talk to? One small client shape over a deployment or the embedded runtime.
+import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
+
+export interface ConvexBackend {
+  /** Where runs execute, for the one line on stderr: "embedded (convex-test)" or the deployment URL. */
+  readonly description: string;
+  /** How often waitFor polls a run (a deployment is further away than the embedded runtime). */
+  readonly pollMs: number;
+  query<Q extends FunctionReference<"query">>(ref: Q, args: FunctionArgs<Q>): Promise<FunctionReturnType<Q>>;
+  mutation<M extends FunctionReference<"mutation">>(
+    ref: M,
+    args: FunctionArgs<M>,
+  ): Promise<FunctionReturnType<M>>;
+  /** Returns the API key the executor presents for a workspace. */
+  apiKeyFor(workspaceId: string): Promise<string>;
+}

@@ -1,0 +1,36 @@
+// How do runs execute with no deployment? The same convex/ functions inside convex-test, in this process.
+import { convexTest } from "convex-test";
+import { internal } from "../../convex/_generated/api.js";
+import schema from "../../convex/schema.ts";
+import type { ConvexBackend } from "./backend.ts";
+import { convexModules } from "./modules.ts";
+
+/**
+ * Returns a backend running Convex's official in-process runtime over a fresh, in-memory database.
+ * `runs.start` schedules the executing action with `ctx.scheduler.runAfter(0, ...)`; convex-test fires
+ * scheduled functions on real timers, so the action runs in the background exactly as the scheduler
+ * would run it on a deployment. Each workspace gets an operator key issued on first use.
+ */
+export function createEmbeddedBackend(
+  modules: Record<string, () => Promise<unknown>> = convexModules,
+  pollMs = 5,
+): ConvexBackend & { readonly t: ReturnType<typeof convexTest> } {
+  const t = convexTest(schema, modules as Record<string, () => Promise<any>>);
+  const keys = new Map<string, Promise<string>>();
+  return {
+    t,
+    description: "embedded (convex-test)",
+    pollMs,
+    // convex-test types its args as rest parameters; the backend shape always passes exactly one.
+    query: (ref, args) => (t.query as any)(ref, args),
+    mutation: (ref, args) => (t.mutation as any)(ref, args),
+    apiKeyFor(workspaceId) {
+      let key = keys.get(workspaceId);
+      if (!key) {
+        key = t.action(internal.apiKeys.issue, { workspaceId, name: "embedded-operator" }).then((r) => r.key);
+        keys.set(workspaceId, key);
+      }
+      return key;
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// What does the legacy executor's action do with one run? Walk the compiled graph, record it, end it.
+import { redact } from "../../lib/redact.ts";
+import { ErrorCode, NodeError, toRecordError } from "../../workflow/errors.ts";
+import { prepareInput } from "../../workflow/input.ts";
+import { createProvider } from "../../workflow/providers/index.ts";
+import type { NodeEnv } from "../../workflow/steps.ts";
+import { walkWorkflow } from "../../workflow/walk.ts";
+import { canceledError, isCancel, raceAbort } from "./backoff.ts";
+import { persistPayload } from "./payloads.ts";
+import type { ExecutionPort } from "./port.ts";
+import { pathsUnder, RecordingStepRunner } from "./recording-runner.ts";
+
+/** Limits for http nodes on the legacy executor (the allow-list comes from the run's options). */
+const HTTP_TIMEOUT_MS = 30_000;
+const HTTP_MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/**
+ * Executes a queued run to its end and records it through the port: completed with the output node's
+ * value, failed with the first failing step's error (completed steps kept), failed RUN_TIMEOUT past
+ * the deadline, or canceled when a cancel request is seen between steps. Never throws for a run's
+ * own failure; returns without doing anything when the run is missing, canceled or already started.
+ */
+export async function executeRun(port: ExecutionPort, inputJson: string): Promise<void> {
+  const loaded = await port.load();
+  if (!loaded) return;
+  if (!(await port.markStarted(Date.now()))) return;
+  const { workflow, options } = loaded;
+  const controller = new AbortController();
+  const deadline = setTimeout(
+    () =>
+      controller.abort(
+        new NodeError(ErrorCode.RUN_TIMEOUT, `run exceeded its deadline of ${options.timeoutMs} ms`),
+      ),
+    options.timeoutMs,
+  );
+  const stopPolling = pollForCancel(port, controller, options.cancelPollMs);
+  const runner = new RecordingStepRunner(port, options, controller);
+  try {
+    const input = prepareInput(workflow, JSON.parse(inputJson));
+    const env: NodeEnv = {
+      provider: createProvider(loaded.provider),
+      http: {
+        allowHosts: options.httpAllowHosts,
+        timeoutMs: HTTP_TIMEOUT_MS,
+        maxResponseBytes: HTTP_MAX_RESPONSE_BYTES,
+      },
+      secret: (name) => port.secret(name),
+      signal: controller.signal,
+    };
+    const { output } = await raceAbort(
+      walkWorkflow(workflow, input, runner, env, { parallelism: options.parallelism }),
+      controller.signal,
+    );
+    const outputJson = await persistPayload(output, {
+      redactPaths: pathsUnder("output", options.redactPaths),
+      thresholdBytes: options.payloadThresholdBytes,
+      store: (text) => port.storeBlob(text),
+    });
+    await port.finishRun({ status: "completed", outputJson, at: Date.now() });
+  } catch (err) {
+    // The deadline or a cancel stopped the run when the signal fired first; otherwise a step failed
+    // and the steps still in flight are abandoned before the run is ended.
+    const cause = controller.signal.aborted ? controller.signal.reason : err;
+    if (!controller.signal.aborted) {
+      controller.abort(new NodeError(ErrorCode.CANCELED, `abandoned: ${toRecordError(err).message}`));
+    }
+    await runner.settled();
+    await port.finishRun({
+      status: isCancel(cause) ? "canceled" : "failed",
+      error: redact(toRecordError(cause)),
+      at: Date.now(),
+    });
+  } finally {
+    clearTimeout(deadline);
+    stopPolling();
+  }
+}
+
+/** Aborts the run with CANCELED when a cancel request appears; returns the function that stops looking. */
+function pollForCancel(port: ExecutionPort, controller: AbortController, everyMs: number): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || controller.signal.aborted) return;
+    busy = true;
+    port
+      .isCancelRequested()
+      .then((asked) => {
+        if (asked && !controller.signal.aborted) controller.abort(canceledError());
+      })
+      .catch(() => {})
+      .finally(() => {
+        busy = false;
+      });
+  }, everyMs);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,103 @@
+// How does the harness drive the legacy executor? ConvexExecutor: the Executor interface over a Convex backend.
+import { ConvexError } from "convex/values";
+import { api } from "../../convex/_generated/api.js";
+import type { RunOptions } from "../../convex/runOptions.ts";
+import { type Executor, type RunRequest, type WaitOptions, WaitTimeoutError } from "../executor.ts";
+import { isTerminal, type RunRecord } from "../records.ts";
+import type { ConvexBackend } from "./backend.ts";
+import { toRunRecord } from "./normalize.ts";
+
+export interface ConvexExecutorOptions {
+  backend: ConvexBackend;
+  /** Execution settings for the runs this executor starts (defaults in convex/runOptions.ts). */
+  runOptions?: Partial<RunOptions>;
+  /** Provider for requests that name none. */
+  defaultProvider?: string;
+}
+
+/** A refusal from the deployment (UNAUTHENTICATED, FORBIDDEN, RUN_ID_TAKEN, ...), with its code. */
+export class ConvexExecutorError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ConvexExecutorError";
+  }
+}
+
+export class ConvexExecutor implements Executor {
+  readonly name = "convex" as const;
+  readonly backend: ConvexBackend;
+  private readonly runOptions: Partial<RunOptions>;
+  private readonly defaultProvider: string;
+
+  constructor(options: ConvexExecutorOptions) {
+    this.backend = options.backend;
+    this.runOptions = options.runOptions ?? {};
+    this.defaultProvider = options.defaultProvider ?? "mock";
+  }
+
+  /** Starts the run (idempotent on runId) and returns its id; the action runs it in the background. */
+  async submit(request: RunRequest): Promise<{ runId: string }> {
+    const apiKey = await this.backend.apiKeyFor(request.workspaceId);
+    const started = await refusals(() =>
+      this.backend.mutation(api.runs.start, {
+        apiKey,
+        workspaceId: request.workspaceId,
+        runId: request.runId,
+        workflowJson: JSON.stringify(request.workflow),
+        inputJson: JSON.stringify(request.input ?? null),
+        provider: request.provider ?? this.defaultProvider,
+        options: this.runOptions,
+        shadow: request.shadow,
+      }),
+    );
+    return { runId: started.runId };
+  }
+
+  /** Returns the run's normalised record, or null when the workspace has no such run. */
+  async get(workspaceId: string, runId: string): Promise<RunRecord | null> {
+    const apiKey = await this.backend.apiKeyFor(workspaceId);
+    const found = await refusals(() => this.backend.query(api.runs.get, { apiKey, workspaceId, runId }));
+    return found ? toRunRecord(found.run, found.steps) : null;
+  }
+
+  async cancel(workspaceId: string, runId: string): Promise<void> {
+    const apiKey = await this.backend.apiKeyFor(workspaceId);
+    const result = await refusals(() =>
+      this.backend.mutation(api.runs.cancel, { apiKey, workspaceId, runId }),
+    );
+    if (!result.found)
+      throw new ConvexExecutorError("RUN_NOT_FOUND", `workspace ${workspaceId} has no run ${runId}`);
+  }
+
+  /** Returns the record once the run is terminal; rejects with WaitTimeoutError after `timeoutMs`. */
+  async waitFor(workspaceId: string, runId: string, options: WaitOptions = {}): Promise<RunRecord> {
+    const startedAt = Date.now();
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const record = await this.get(workspaceId, runId);
+      if (!record)
+        throw new ConvexExecutorError("RUN_NOT_FOUND", `workspace ${workspaceId} has no run ${runId}`);
+      if (isTerminal(record.status)) return record;
+      if (options.timeoutMs !== undefined && Date.now() - startedAt >= options.timeoutMs) {
+        throw new WaitTimeoutError(runId, options.timeoutMs);
+      }
+      await new Promise((r) => setTimeout(r, this.backend.pollMs));
+    }
+  }
+}
+
+/** Runs a call, turning the deployment's ConvexError refusals into ConvexExecutorError with their code. */
+async function refusals<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ConvexError && err.data && typeof err.data === "object") {
+      const { code, message } = err.data as { code?: string; message?: string };
+      throw new ConvexExecutorError(code ?? "CONVEX_ERROR", message ?? String(err.message));
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,54 @@
+// What does an executing run need from Convex? The calls the action makes, as a port (ctx-backed in convex/execute.ts).
+
+import type { RunOptions } from "../../convex/runOptions.ts";
+import type { CompiledWorkflow } from "../../workflow/compiled.ts";
+import type { RecordError, Tokens } from "../records.ts";
+
+export interface StepIdentity {
+  name: string;
+  nodeId: string;
+  type: string;
+}
+
+export interface StepFinish extends StepIdentity {
+  status: "completed" | "failed" | "canceled";
+  attempt: number;
+  at: number;
+  inputJson?: string;
+  outputJson?: string;
+  error?: RecordError;
+  tokens?: Tokens;
+  costUsd: number;
+  model?: string;
+  settings?: unknown;
+  retryInMs?: number;
+}
+
+export interface LoadedRun {
+  provider: string;
+  options: RunOptions;
+  workflow: CompiledWorkflow;
+}
+
+export interface ExecutionPort {
+  /** The run to execute, or null when it does not exist. */
+  load(): Promise<LoadedRun | null>;
+  /** Moves the run to running; false when it must not run (canceled or already started). */
+  markStarted(at: number): Promise<boolean>;
+  /** Records an attempt starting; false when the run was asked to stop (nothing recorded). */
+  beginStep(step: StepIdentity & { attempt: number; at: number }): Promise<boolean>;
+  /** Records how an attempt ended; true when the run has since been asked to stop. */
+  finishStep(step: StepFinish): Promise<boolean>;
+  skipStep(step: StepIdentity & { at: number }): Promise<void>;
+  isCancelRequested(): Promise<boolean>;
+  finishRun(end: {
+    status: "completed" | "failed" | "canceled";
+    outputJson?: string;
+    error?: RecordError;
+    at: number;
+  }): Promise<void>;
+  /** Stores a large payload's text as a file; returns its reference id. */
+  storeBlob(text: string): Promise<string>;
+  /** Returns a secret's value by name (deployment environment variables on Convex). */
+  secret(name: string): string | undefined;
+}
