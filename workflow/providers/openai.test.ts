@@ -103,6 +103,19 @@ describe("openai provider, chat completions", () => {
     expect(result.settings.outputFormat).toBe("json");
   });
 
+  it("asks for a JSON object when the node gives no schema, and parses it", async () => {
+    let sent: any;
+    server.use(
+      chatCompletions((body) => {
+        sent = body;
+        return reply.json({ anything: [1, 2] });
+      }),
+    );
+    const result = await createOpenAiProvider().complete({ ...jsonRequest, schema: undefined });
+    expect(result.output).toEqual({ anything: [1, 2] });
+    expect(sent.response_format).toEqual({ type: "json_object" });
+  });
+
   it("reports the model the API names, pricing a dated snapshot as the requested model", async () => {
     server.use(
       chatCompletions(
@@ -214,6 +227,17 @@ describe("openai provider, failures", () => {
     const err = await failure();
     expect(err.code).toBe(ErrorCode.PROVIDER_TIMEOUT);
     expect(err.retryable).toBe(true);
+  });
+
+  it("reports an aborted call as canceled, not as something to retry", async () => {
+    server.use(chatCompletions(reply.delayed(60_000, reply.text("never"))));
+    const controller = new AbortController();
+    const pending = createOpenAiProvider().complete(textRequest, controller.signal);
+    setTimeout(() => controller.abort(), 20);
+    const err = await pending.catch((e: NodeError) => e);
+    expect(err).toBeInstanceOf(NodeError);
+    expect((err as NodeError).code).toBe(ErrorCode.CANCELED);
+    expect((err as NodeError).retryable).toBe(false);
   });
 
   it("classifies a dropped connection as retryable", async () => {
