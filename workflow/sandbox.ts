@@ -77,8 +77,9 @@ function discardRuntime(): void {
 
 /*
  * The wrapper turns the user's code into a function of the JSON scope and reports back one tagged
- * string: V<json> value, U undefined, P promise, N<msg> not JSON, E<name length>:<name><msg> thrown (no NUL separators: strings leave the engine as C strings). Its prefix has
- * no newline so line numbers in messages match the user's source.
+ * string: V<json> value, U undefined, P promise, N<msg> not JSON, E<name length>:<name><msg> thrown.
+ * No NUL separators: strings leave the engine as C strings. The prefix has no newline so line numbers
+ * in messages match the user's source.
  */
 const PREFIX =
   "(function(__scopeJson){var __s=JSON.parse(__scopeJson),__r;try{__r=(function(input,results,nodes,item,index){";
