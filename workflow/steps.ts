@@ -2,6 +2,7 @@
 import type { Tokens } from "../executors/records.ts";
 import type { CompiledNode } from "./compiled.ts";
 import type { LlmProvider, LlmSettings } from "./provider.ts";
+import type { SandboxOptions } from "./sandbox.ts";
 
 /** What one node (or one map item) produced. */
 export interface NodeOutcome {
@@ -23,6 +24,8 @@ export interface NodeEnv {
   /** Returns a secret's value by name, or undefined when it is not configured. */
   secret(name: string): string | undefined;
   signal?: AbortSignal;
+  /** Limits for transform, branch and map scripts; the sandbox defaults (1 s, 32 MiB) when absent. */
+  sandbox?: SandboxOptions;
 }
 
 export interface HttpPolicy {
