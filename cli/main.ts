@@ -1,6 +1,7 @@
 // What can an operator ask of cutover? The command line: each command registers itself from its own file.
 import { Command, CommanderError } from "commander";
 import { EXIT, UsageError } from "./exit.ts";
+import { registerRun } from "./run.ts";
 
 const program = new Command()
   .name("cutover")
@@ -9,6 +10,7 @@ const program = new Command()
   .exitOverride();
 
 // Command registrations (one line per command file).
+registerRun(program);
 
 async function main(argv: string[]): Promise<number> {
   try {

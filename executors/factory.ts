@@ -13,6 +13,12 @@ export interface ExecutorOptions {
   announce?: (line: string) => void;
   /** Execution settings for the runs started (attempts, backoff, deadline, parallelism, ...). */
   runOptions?: Partial<RunOptions>;
+  /**
+   * Secret values the workflow's `$secret` references name (compileWorkflow's secretValues). The
+   * embedded runtime's environment is this process's: values not already set are put there. A
+   * deployment reads them from its own environment (`npx convex env set NAME value`).
+   */
+  secrets?: Record<string, string>;
 }
 
 /**
@@ -28,6 +34,14 @@ export function createExecutor(name: ExecutorName, options: ExecutorOptions = {}
         ? createHttpBackend(env.CONVEX_URL, env.CUTOVER_CONVEX_KEY ?? "")
         : createEmbeddedBackend();
       announce(`convex: ${backend.description}`);
+      const missing = Object.keys(options.secrets ?? {}).filter((name) => env[name] === undefined);
+      if (env.CONVEX_URL && missing.length > 0) {
+        announce(
+          `convex: the deployment must define ${missing.join(", ")} (npx convex env set <name> <value>)`,
+        );
+      } else {
+        for (const name of missing) process.env[name] = options.secrets![name];
+      }
       return new ConvexExecutor({ backend, runOptions: options.runOptions });
     }
     case "inngest":
