@@ -107,4 +107,72 @@ export default defineSchema({
     .index("by_hash", ["keyHash"])
     .index("by_workspace", ["workspaceId"]),
   // Control-plane store tables (flags, flagAudit, shadowPairs, parityResults) go here.
+  // Documents that carry user JSON (audit states, run records, findings) keep it as JSON text too.
+  flags: defineTable({
+    workflowId: v.string(),
+    stage: v.union(v.literal("convex"), v.literal("shadow"), v.literal("live"), v.literal("inngest")),
+    samplePct: v.number(),
+    shadowProvider: v.union(v.literal("replay"), v.literal("live")),
+    dailyBudgetUsd: v.number(),
+    workspaceOverrides: v.array(
+      v.object({
+        workspaceId: v.string(),
+        stage: v.union(v.literal("convex"), v.literal("shadow"), v.literal("live"), v.literal("inngest")),
+        samplePct: v.optional(v.number()),
+      }),
+    ),
+    version: v.number(),
+    updatedAt: v.string(),
+    updatedBy: v.string(),
+  }).index("by_workflow", ["workflowId"]),
+  flagGlobals: defineTable({
+    killSwitch: v.boolean(),
+    legacyRemoved: v.boolean(),
+    version: v.number(),
+    updatedAt: v.string(),
+    updatedBy: v.string(),
+  }),
+  flagAudit: defineTable({
+    workflowId: v.string(),
+    version: v.number(),
+    /** The AuditEntry as JSON text. */
+    entryJson: v.string(),
+  }).index("by_workflow", ["workflowId", "version"]),
+  shadowPairs: defineTable({
+    pairId: v.string(),
+    workspaceId: v.string(),
+    workflowId: v.string(),
+    primaryRunId: v.string(),
+    shadowRunId: v.union(v.string(), v.null()),
+    status: v.string(),
+    createdAt: v.string(),
+  })
+    .index("by_pair", ["pairId"])
+    .index("by_workspace_workflow", ["workspaceId", "workflowId", "createdAt"]),
+  pairRuns: defineTable({
+    pairId: v.string(),
+    role: v.union(v.literal("primary"), v.literal("shadow")),
+    workspaceId: v.string(),
+    runId: v.string(),
+    recordJson: v.string(),
+  }).index("by_pair_role", ["pairId", "role"]),
+  parityResults: defineTable({
+    pairId: v.string(),
+    workflowId: v.string(),
+    workspaceId: v.string(),
+    verdict: v.string(),
+    comparedAt: v.string(),
+    /** The StoredParityResult as JSON text. */
+    resultJson: v.string(),
+  })
+    .index("by_pair", ["pairId"])
+    .index("by_time", ["comparedAt"])
+    .index("by_workflow", ["workflowId", "comparedAt"])
+    .index("by_workspace", ["workspaceId", "comparedAt"])
+    .index("by_workspace_workflow", ["workspaceId", "workflowId", "comparedAt"]),
+  shadowSpend: defineTable({
+    workflowId: v.string(),
+    day: v.string(),
+    usd: v.number(),
+  }).index("by_workflow_day", ["workflowId", "day"]),
 });

@@ -16,7 +16,9 @@ import type {
 import type * as apiKeys from "../apiKeys.js";
 import type * as auth from "../auth.js";
 import type * as execute from "../execute.js";
+import type * as flags from "../flags.js";
 import type * as logs from "../logs.js";
+import type * as parity from "../parity.js";
 import type * as runOptions from "../runOptions.js";
 import type * as runs from "../runs.js";
 import type * as steps from "../steps.js";
@@ -34,7 +36,9 @@ declare const fullApi: ApiFromModules<{
   apiKeys: typeof apiKeys;
   auth: typeof auth;
   execute: typeof execute;
+  flags: typeof flags;
   logs: typeof logs;
+  parity: typeof parity;
   runOptions: typeof runOptions;
   runs: typeof runs;
   steps: typeof steps;

@@ -1,0 +1,206 @@
+// How does the production control plane keep shadow pairs, their run records, parity results and shadow spend?
+// Every read of tenant data filters by the workspace it is given. Operator-only: internal functions.
+import { paginationOptsValidator } from "convex/server";
+import { v } from "convex/values";
+import type { QueryCtx } from "./_generated/server";
+import { internalMutation, internalQuery } from "./_generated/server";
+
+const role = v.union(v.literal("primary"), v.literal("shadow"));
+
+async function pairRow(ctx: QueryCtx, pairId: string) {
+  return await ctx.db
+    .query("shadowPairs")
+    .withIndex("by_pair", (q) => q.eq("pairId", pairId))
+    .unique();
+}
+
+function pairOut(p: NonNullable<Awaited<ReturnType<typeof pairRow>>>) {
+  const { pairId, workspaceId, workflowId, primaryRunId, shadowRunId, status, createdAt } = p;
+  return { pairId, workspaceId, workflowId, primaryRunId, shadowRunId, status, createdAt };
+}
+
+/** Returns { created: false } and changes nothing when the pair is already stored. */
+export const putPair = internalMutation({
+  args: {
+    pairId: v.string(),
+    workspaceId: v.string(),
+    workflowId: v.string(),
+    primaryRunId: v.string(),
+    shadowRunId: v.union(v.string(), v.null()),
+    status: v.string(),
+    createdAt: v.string(),
+  },
+  handler: async (ctx, pair) => {
+    if (await pairRow(ctx, pair.pairId)) return { created: false };
+    await ctx.db.insert("shadowPairs", pair);
+    return { created: true };
+  },
+});
+
+/** Returns the pair, or null when absent or in another workspace than the one given. */
+export const getPair = internalQuery({
+  args: { pairId: v.string(), workspaceId: v.optional(v.string()) },
+  handler: async (ctx, { pairId, workspaceId }) => {
+    const p = await pairRow(ctx, pairId);
+    if (!p || (workspaceId !== undefined && p.workspaceId !== workspaceId)) return null;
+    return pairOut(p);
+  },
+});
+
+/** Returns the updated pair, or null when the workspace has no such pair. */
+export const updatePair = internalMutation({
+  args: {
+    pairId: v.string(),
+    workspaceId: v.string(),
+    status: v.optional(v.string()),
+    shadowRunId: v.optional(v.union(v.string(), v.null())),
+  },
+  handler: async (ctx, { pairId, workspaceId, ...patch }) => {
+    const p = await pairRow(ctx, pairId);
+    if (!p || p.workspaceId !== workspaceId) return null;
+    await ctx.db.patch("shadowPairs", p._id, patch);
+    return pairOut({ ...p, ...patch });
+  },
+});
+
+/** Stores or replaces one side's record; returns an error message when the pair is absent or elsewhere. */
+export const putRunRecord = internalMutation({
+  args: { pairId: v.string(), role, workspaceId: v.string(), runId: v.string(), recordJson: v.string() },
+  handler: async (ctx, args) => {
+    const p = await pairRow(ctx, args.pairId);
+    if (!p) return { ok: false as const, field: "pairId", message: `no stored pair ${args.pairId}` };
+    if (p.workspaceId !== args.workspaceId) {
+      return {
+        ok: false as const,
+        field: "record.workspaceId",
+        message: `pair ${args.pairId} belongs to another workspace`,
+      };
+    }
+    const existing = await ctx.db
+      .query("pairRuns")
+      .withIndex("by_pair_role", (q) => q.eq("pairId", args.pairId).eq("role", args.role))
+      .unique();
+    if (existing) await ctx.db.replace("pairRuns", existing._id, args);
+    else await ctx.db.insert("pairRuns", args);
+    return { ok: true as const };
+  },
+});
+
+/** Returns both sides' records as JSON text (null where not stored), scoped to the workspace when given. */
+export const getRunRecords = internalQuery({
+  args: { pairId: v.string(), workspaceId: v.optional(v.string()) },
+  handler: async (ctx, { pairId, workspaceId }) => {
+    const rows = await ctx.db
+      .query("pairRuns")
+      .withIndex("by_pair_role", (q) => q.eq("pairId", pairId))
+      .collect();
+    const out: { primary: string | null; shadow: string | null } = { primary: null, shadow: null };
+    for (const r of rows)
+      if (workspaceId === undefined || r.workspaceId === workspaceId) out[r.role] = r.recordJson;
+    return out;
+  },
+});
+
+/** Stores a pair's result, replacing an earlier one for the same pair. */
+export const putResult = internalMutation({
+  args: {
+    pairId: v.string(),
+    workflowId: v.string(),
+    workspaceId: v.string(),
+    verdict: v.string(),
+    comparedAt: v.string(),
+    resultJson: v.string(),
+  },
+  handler: async (ctx, args) => {
+    const existing = await ctx.db
+      .query("parityResults")
+      .withIndex("by_pair", (q) => q.eq("pairId", args.pairId))
+      .unique();
+    if (existing) await ctx.db.replace("parityResults", existing._id, args);
+    else await ctx.db.insert("parityResults", args);
+  },
+});
+
+/** Returns the pair's result as JSON text, or null. */
+export const getResult = internalQuery({
+  args: { pairId: v.string(), workspaceId: v.optional(v.string()) },
+  handler: async (ctx, { pairId, workspaceId }) => {
+    const r = await ctx.db
+      .query("parityResults")
+      .withIndex("by_pair", (q) => q.eq("pairId", pairId))
+      .unique();
+    if (!r || (workspaceId !== undefined && r.workspaceId !== workspaceId)) return null;
+    return r.resultJson;
+  },
+});
+
+/** Returns one page of results (JSON text), newest first, on the narrowest index the filters allow. */
+export const listResults = internalQuery({
+  args: {
+    workspaceId: v.optional(v.string()),
+    workflowId: v.optional(v.string()),
+    since: v.optional(v.string()),
+    verdict: v.optional(v.string()),
+    paginationOpts: paginationOptsValidator,
+  },
+  handler: async (ctx, { workspaceId, workflowId, since, verdict, paginationOpts }) => {
+    const table = ctx.db.query("parityResults");
+    const ws = workspaceId;
+    const wf = workflowId;
+    const q =
+      ws !== undefined && wf !== undefined
+        ? table.withIndex("by_workspace_workflow", (i) => {
+            const eq = i.eq("workspaceId", ws).eq("workflowId", wf);
+            return since === undefined ? eq : eq.gte("comparedAt", since);
+          })
+        : ws !== undefined
+          ? table.withIndex("by_workspace", (i) => {
+              const eq = i.eq("workspaceId", ws);
+              return since === undefined ? eq : eq.gte("comparedAt", since);
+            })
+          : wf !== undefined
+            ? table.withIndex("by_workflow", (i) => {
+                const eq = i.eq("workflowId", wf);
+                return since === undefined ? eq : eq.gte("comparedAt", since);
+              })
+            : table.withIndex("by_time", (i) => (since === undefined ? i : i.gte("comparedAt", since)));
+    const ordered = q.order("desc");
+    const filtered =
+      verdict === undefined ? ordered : ordered.filter((f) => f.eq(f.field("verdict"), verdict));
+    const page = await filtered.paginate(paginationOpts);
+    return {
+      page: page.page.map((r) => r.resultJson),
+      isDone: page.isDone,
+      continueCursor: page.continueCursor,
+    };
+  },
+});
+
+/** Adds to the workflow's shadow spend for the UTC day; returns the new total. */
+export const addSpend = internalMutation({
+  args: { workflowId: v.string(), day: v.string(), usd: v.number() },
+  handler: async (ctx, { workflowId, day, usd }) => {
+    const row = await ctx.db
+      .query("shadowSpend")
+      .withIndex("by_workflow_day", (q) => q.eq("workflowId", workflowId).eq("day", day))
+      .unique();
+    if (!row) {
+      await ctx.db.insert("shadowSpend", { workflowId, day, usd });
+      return usd;
+    }
+    await ctx.db.patch("shadowSpend", row._id, { usd: row.usd + usd });
+    return row.usd + usd;
+  },
+});
+
+/** Returns the workflow's shadow spend for the UTC day, 0 when none. */
+export const getSpend = internalQuery({
+  args: { workflowId: v.string(), day: v.string() },
+  handler: async (ctx, { workflowId, day }) => {
+    const row = await ctx.db
+      .query("shadowSpend")
+      .withIndex("by_workflow_day", (q) => q.eq("workflowId", workflowId).eq("day", day))
+      .unique();
+    return row?.usd ?? 0;
+  },
+});

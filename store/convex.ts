@@ -1,0 +1,183 @@
+// How is the control plane kept in production? The store port over the Convex functions in convex/flags.ts
+// and convex/parity.ts; compare-and-set happens inside one mutation, so Convex's transaction decides the race.
+import type { FunctionReference } from "convex/server";
+import { internal } from "../convex/_generated/api";
+import type { RunRecord } from "../executors/records.ts";
+import { type FlagWriteFailure, fromFlagWriteFailure } from "../flags/errors.ts";
+import type { AuditEntry, FlagDoc, Globals } from "../flags/flag.ts";
+import type { FlagWrite, GlobalsWrite } from "../flags/write.ts";
+import {
+  checkDay,
+  checkId,
+  checkPair,
+  checkQuery,
+  checkRecord,
+  checkResult,
+  checkRole,
+  checkUsd,
+  iteratePages,
+  StoreInputError,
+} from "./input.ts";
+import type {
+  ControlStore,
+  PairRole,
+  ResultPage,
+  ResultQuery,
+  ShadowPair,
+  StoredParityResult,
+} from "./port.ts";
+
+/** What the store needs of a Convex client; ConvexHttpClient (with an admin key) and convex-test's `t` both fit. */
+export interface ConvexCaller {
+  query(ref: FunctionReference<"query", any>, args: any): Promise<any>;
+  mutation(ref: FunctionReference<"mutation", any>, args: any): Promise<any>;
+}
+
+type WriteResult<T> = { ok: true; doc?: T; docJson?: string } | { ok: false; failure: FlagWriteFailure };
+
+function unwrap<T>(r: WriteResult<T>): T {
+  if (!r.ok) throw fromFlagWriteFailure(r.failure);
+  return r.docJson === undefined ? (r.doc as T) : (JSON.parse(r.docJson) as T);
+}
+
+function writeArgs(write: FlagWrite | GlobalsWrite) {
+  // Missing or mistyped fields still reach the mutation, so the shared rules answer with the field named.
+  return {
+    expectedVersion: typeof write.expectedVersion === "number" ? write.expectedVersion : Number.NaN,
+    nextJson: JSON.stringify(write.next ?? null),
+    actor: typeof write.actor === "string" ? write.actor : "",
+    reason: typeof write.reason === "string" ? write.reason : "",
+    ...(write.at === undefined ? {} : { at: String(write.at) }),
+  };
+}
+
+/** Convex function results carry at most a few MB: pages of results stay well under that. */
+const CONVEX_MAX_PAGE = 200;
+
+/** Returns a store backed by a Convex deployment (or convex-test) through the given client. */
+export function convexStore(
+  client: ConvexCaller,
+  options: { close?: () => Promise<void> } = {},
+): ControlStore {
+  const store: ControlStore = {
+    async getFlag(workflowId: string): Promise<FlagDoc | null> {
+      const json = await client.query(internal.flags.get, { workflowId: checkId("workflowId", workflowId) });
+      return json === null ? null : (JSON.parse(json) as FlagDoc);
+    },
+    async listFlags(): Promise<FlagDoc[]> {
+      const docs: string[] = await client.query(internal.flags.list, {});
+      return docs.map((json) => JSON.parse(json) as FlagDoc);
+    },
+    async compareAndSetFlag(write: FlagWrite): Promise<FlagDoc> {
+      const workflowId = typeof write.workflowId === "string" ? write.workflowId : "";
+      return unwrap(await client.mutation(internal.flags.compareAndSet, { workflowId, ...writeArgs(write) }));
+    },
+    async getGlobals(): Promise<Globals> {
+      return client.query(internal.flags.getGlobals, {});
+    },
+    async compareAndSetGlobals(write: GlobalsWrite): Promise<Globals> {
+      return unwrap(await client.mutation(internal.flags.compareAndSetGlobals, writeArgs(write)));
+    },
+    async listAudit(workflowId: string, opts: { limit?: number } = {}): Promise<AuditEntry[]> {
+      const entries: string[] = await client.query(internal.flags.listAudit, {
+        workflowId: checkId("workflowId", workflowId),
+        limit: opts.limit ?? 1000,
+      });
+      return entries.map((json) => JSON.parse(json) as AuditEntry);
+    },
+
+    async putPair(input: unknown): Promise<{ created: boolean }> {
+      const pair = checkPair(input);
+      return client.mutation(internal.parity.putPair, { ...pair, shadowRunId: pair.shadowRunId ?? null });
+    },
+    async getPair(pairId: string, workspaceId?: string): Promise<ShadowPair | null> {
+      return client.query(internal.parity.getPair, { pairId: checkId("pairId", pairId), workspaceId });
+    },
+    async updatePair(pairId, workspaceId, patch): Promise<ShadowPair | null> {
+      if (patch.status !== undefined && patch.status === "")
+        throw new StoreInputError("status", "must not be empty");
+      return client.mutation(internal.parity.updatePair, {
+        pairId: checkId("pairId", pairId),
+        workspaceId: checkId("workspaceId", workspaceId),
+        ...(patch.status === undefined ? {} : { status: patch.status }),
+        ...(patch.shadowRunId === undefined ? {} : { shadowRunId: patch.shadowRunId }),
+      });
+    },
+    async putRunRecord(pairId: string, role: PairRole, input: RunRecord): Promise<void> {
+      const record = checkRecord(input);
+      const r = await client.mutation(internal.parity.putRunRecord, {
+        pairId: checkId("pairId", pairId),
+        role: checkRole(role),
+        workspaceId: record.workspaceId,
+        runId: record.runId,
+        recordJson: JSON.stringify(record),
+      });
+      if (!r.ok) throw new StoreInputError(r.field, r.message);
+    },
+    async getRunRecords(pairId: string, workspaceId?: string) {
+      const r = await client.query(internal.parity.getRunRecords, {
+        pairId: checkId("pairId", pairId),
+        workspaceId,
+      });
+      return {
+        primary: r.primary === null ? null : (JSON.parse(r.primary) as RunRecord),
+        shadow: r.shadow === null ? null : (JSON.parse(r.shadow) as RunRecord),
+      };
+    },
+
+    async putResult(input: unknown): Promise<void> {
+      const r = checkResult(input);
+      await client.mutation(internal.parity.putResult, {
+        pairId: r.pairId,
+        workflowId: r.workflowId,
+        workspaceId: r.workspaceId,
+        verdict: r.verdict,
+        comparedAt: r.comparedAt,
+        resultJson: JSON.stringify(r),
+      });
+    },
+    async getResult(pairId: string, workspaceId?: string): Promise<StoredParityResult | null> {
+      const json = await client.query(internal.parity.getResult, {
+        pairId: checkId("pairId", pairId),
+        workspaceId,
+      });
+      return json === null ? null : (JSON.parse(json) as StoredParityResult);
+    },
+    async listResults(query: ResultQuery = {}): Promise<ResultPage> {
+      const q = checkQuery(query);
+      const r = await client.query(internal.parity.listResults, {
+        workspaceId: q.workspaceId,
+        workflowId: q.workflowId,
+        since: q.since,
+        verdict: q.verdict,
+        paginationOpts: { numItems: Math.min(q.limit, CONVEX_MAX_PAGE), cursor: q.cursor ?? null },
+      });
+      return {
+        results: r.page.map((json: string) => JSON.parse(json) as StoredParityResult),
+        nextCursor: r.isDone ? null : r.continueCursor,
+      };
+    },
+    iterateResults(query = {}, pageSize = CONVEX_MAX_PAGE): AsyncIterable<StoredParityResult> {
+      return iteratePages((q) => store.listResults(q), query, Math.min(pageSize, CONVEX_MAX_PAGE));
+    },
+
+    async addShadowSpend(workflowId: string, day: string, usd: number): Promise<number> {
+      return client.mutation(internal.parity.addSpend, {
+        workflowId: checkId("workflowId", workflowId),
+        day: checkDay(day),
+        usd: checkUsd(usd),
+      });
+    },
+    async getShadowSpend(workflowId: string, day: string): Promise<number> {
+      return client.query(internal.parity.getSpend, {
+        workflowId: checkId("workflowId", workflowId),
+        day: checkDay(day),
+      });
+    },
+
+    async close(): Promise<void> {
+      await options.close?.();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,7 @@
+// Where does cutover keep its local state? CUTOVER_HOME, default ./.cutover, read when asked, never at import.
+import { resolve } from "node:path";
+
+/** Returns the absolute state directory. */
+export function cutoverHome(): string {
+  return resolve(process.env.CUTOVER_HOME || ".cutover");
+}

@@ -1,0 +1,128 @@
+// What does the control plane keep, and how is it asked? The one store interface both adapters implement.
+import { z } from "zod";
+import type { RunRecord } from "../executors/records.ts";
+import type { AuditEntry, FlagDoc, Globals } from "../flags/flag.ts";
+import type { FlagWrite, GlobalsWrite } from "../flags/write.ts";
+
+const isoTime = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 time")
+  .transform((s) => new Date(s).toISOString());
+const Id = z.string().min(1).max(300);
+
+/** One primary run and (when sampled and started) its shadow; the unit results are stored against. */
+export const ShadowPair = z.object({
+  pairId: Id,
+  workspaceId: Id,
+  workflowId: Id,
+  primaryRunId: Id,
+  shadowRunId: Id.nullable().optional(),
+  /** The router's lifecycle word for the pair (for example pending, compared, shadow-timeout, dropped). */
+  status: z.string().min(1),
+  createdAt: isoTime,
+});
+export type ShadowPair = z.output<typeof ShadowPair>;
+
+/** The verdicts of the parity contract, plus the result a shadow that missed its deadline yields. */
+export const Verdict = z.enum(["match", "tolerated", "mismatch", "shadow-timeout"]);
+export type Verdict = z.infer<typeof Verdict>;
+
+/** A parity result as stored: the comparator's verdict, findings and summary, with what it was decided under. */
+export const StoredParityResult = z.object({
+  pairId: Id,
+  workflowId: Id,
+  workspaceId: Id,
+  verdict: Verdict,
+  findings: z.array(z.unknown()),
+  summary: z.record(z.string(), z.unknown()),
+  flagVersion: z.number().int().min(0),
+  /** The policy the comparison used (its name or the whole policy document). */
+  policy: z.unknown(),
+  comparedAt: isoTime,
+});
+export type StoredParityResult = z.output<typeof StoredParityResult>;
+
+export type PairRole = "primary" | "shadow";
+
+export interface ResultQuery {
+  /** Tenant scope: when given, only this workspace's results. */
+  workspaceId?: string;
+  workflowId?: string;
+  /** Only results compared at or after this time (ISO-8601). */
+  since?: string;
+  verdict?: Verdict;
+  /** Page size, 1–1000 (default 100). */
+  limit?: number;
+  /** The nextCursor of the previous page; absent for the first page. */
+  cursor?: string | null;
+}
+
+export interface ResultPage {
+  /** Newest first. */
+  results: StoredParityResult[];
+  /** Pass back to read the next page; null when there is none. */
+  nextCursor: string | null;
+}
+
+export const MAX_PAGE = 1000;
+
+export interface ControlStore {
+  /** Returns the workflow's flag, or null when it has none (which means stage convex). */
+  getFlag(workflowId: string): Promise<FlagDoc | null>;
+  /** Returns every flag, ordered by workflowId. */
+  listFlags(): Promise<FlagDoc[]>;
+  /**
+   * Returns the new flag document once written together with its audit entry, in one transaction;
+   * throws FlagConflictError when `expectedVersion` is not the current version (0 = no flag yet),
+   * FlagValidationError for a malformed write, FlagRefusedError when legacy removal forbids it.
+   */
+  compareAndSetFlag(write: FlagWrite): Promise<FlagDoc>;
+  /** Returns the global document (version 0, everything off, while never written). */
+  getGlobals(): Promise<Globals>;
+  /** Returns the new global document; the same compare-and-set and audit rules as flags. */
+  compareAndSetGlobals(write: GlobalsWrite): Promise<Globals>;
+  /** Returns the workflow's audit entries oldest first (GLOBALS_ID "*" for the global document). */
+  listAudit(workflowId: string, options?: { limit?: number }): Promise<AuditEntry[]>;
+
+  /** Stores a pair; returns created false (and changes nothing) when the pairId is already stored. */
+  putPair(pair: z.input<typeof ShadowPair>): Promise<{ created: boolean }>;
+  /** Returns the pair, or null when absent or in another workspace than the one given. */
+  getPair(pairId: string, workspaceId?: string): Promise<ShadowPair | null>;
+  /** Returns the updated pair, or null when the workspace has no such pair. */
+  updatePair(
+    pairId: string,
+    workspaceId: string,
+    patch: { status?: string; shadowRunId?: string | null },
+  ): Promise<ShadowPair | null>;
+  /** Stores (or replaces) the run record of one side of a stored pair, in the pair's workspace. */
+  putRunRecord(pairId: string, role: PairRole, record: RunRecord): Promise<void>;
+  /** Returns both sides' records (null where not stored), scoped to the workspace when given. */
+  getRunRecords(
+    pairId: string,
+    workspaceId?: string,
+  ): Promise<{ primary: RunRecord | null; shadow: RunRecord | null }>;
+
+  /** Stores a pair's parity result, replacing an earlier one for the same pair (a re-comparison). */
+  putResult(result: z.input<typeof StoredParityResult>): Promise<void>;
+  /** Returns the pair's result, or null. */
+  getResult(pairId: string, workspaceId?: string): Promise<StoredParityResult | null>;
+  /** Returns one page of results, newest first. */
+  listResults(query?: ResultQuery): Promise<ResultPage>;
+  /** Yields every matching result, newest first, reading pages of `pageSize` so memory stays bounded. */
+  iterateResults(
+    query?: Omit<ResultQuery, "limit" | "cursor">,
+    pageSize?: number,
+  ): AsyncIterable<StoredParityResult>;
+
+  /** Adds to the workflow's live-shadow spend for the UTC day (YYYY-MM-DD), atomically; returns the new total. */
+  addShadowSpend(workflowId: string, day: string, usd: number): Promise<number>;
+  /** Returns the workflow's live-shadow spend for the UTC day, 0 when none. */
+  getShadowSpend(workflowId: string, day: string): Promise<number>;
+
+  close(): Promise<void>;
+}
+
+/** Returns the UTC day (YYYY-MM-DD) budgets are counted in. */
+export function utcDay(at: Date | string | number = new Date()): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
