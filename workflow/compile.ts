@@ -117,7 +117,7 @@ interface KnownNode {
 function checkNodes(parts: GraphParts, issues: IssueList): Map<string, KnownNode> {
   const nodes = new Map<string, KnownNode>();
   for (const node of parts.nodes) {
-    const at = formatPath(["nodes", node.index]);
+    const at = `nodes[${node.index}]`;
     if (!NODE_ID.test(node.id))
       issues.add(
         Code.NODE_ID_INVALID,
@@ -164,7 +164,7 @@ function checkEdges(edges: readonly GraphEdge[], nodes: ReadonlyMap<string, Know
   const edgeIds = new Map<string, number>();
   const links = new Map<string, string>();
   for (const edge of edges) {
-    const at = formatPath(["edges", edge.index]);
+    const at = `edges[${edge.index}]`;
     const name = `edge "${edge.id}"`;
     const firstIndex = edgeIds.get(edge.id);
     if (firstIndex !== undefined)

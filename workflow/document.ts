@@ -116,15 +116,18 @@ function tooDeepAt(doc: unknown): PropertyKey[] | null {
       for (let f: Frame | null = frame; f?.parent; f = f.parent) path.unshift(f.key);
       return path;
     }
-    const value = frame.value;
+    // Only objects and arrays are ever pushed.
+    const value = frame.value as Record<string, unknown>;
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++)
         if (value[i] !== null && typeof value[i] === "object")
           stack.push({ value: value[i], depth: frame.depth + 1, key: i, parent: frame });
-    } else if (value !== null && typeof value === "object") {
-      for (const [k, v] of Object.entries(value))
+    } else {
+      for (const k in value) {
+        const v = value[k];
         if (v !== null && typeof v === "object")
           stack.push({ value: v, depth: frame.depth + 1, key: k, parent: frame });
+      }
     }
   }
   return null;

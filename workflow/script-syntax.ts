@@ -1,11 +1,13 @@
 // Does a transform body or a branch/map expression parse? Checked by V8's parser; the code is never run.
+import { compileFunction } from "node:vm";
 
 /** The names every script sees (transform, branch, map items; map tasks add item and index). */
 const SCOPE = ["input", "results", "nodes", "item", "index"];
 
 /**
- * Returns the syntax error of a function body, or null when it parses. `new Function` only parses:
- * the function it builds is dropped uncalled, and V8 rejects a body that would close the function early.
+ * Returns the syntax error of a function body (with its line), or null when it parses. V8 parses the
+ * body on its own, so it cannot close the function early ("Single function literal required"); the
+ * compiled function is dropped uncalled.
  */
 export function functionBodySyntaxError(body: string): string | null {
   return parseError(body);
@@ -20,15 +22,31 @@ export function expressionSyntaxError(expression: string): string | null {
   if (expression.trim() === "") return "empty expression";
   const asParenthesized = parseError(`return (${expression}\n);`);
   if (asParenthesized) return asParenthesized;
-  if (parseError(`return [${expression}\n];`)) return "not a single expression";
+  // Only a `)` token can close the wrapper (punctuators have no escapes), so text without one needs no second parse.
+  if (expression.includes(")") && parseError(`return [${expression}\n];`)) return "not a single expression";
   return null;
 }
 
 function parseError(body: string): string | null {
   try {
+    // The fast path: V8 caches what `new Function` compiled, so recompiling a saved graph is cheap.
     new Function(...SCOPE, body);
     return null;
   } catch (err) {
-    return err instanceof SyntaxError ? err.message : String(err);
+    if (!(err instanceof SyntaxError)) return String(err);
+    return describeSyntaxError(body) ?? err.message;
+  }
+}
+
+/** Returns the parser's message with its line: compileFunction reports the body's own line, `new Function` does not. */
+function describeSyntaxError(body: string): string | null {
+  try {
+    compileFunction(body, SCOPE, { filename: "script" });
+    return null;
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) return null;
+    // V8 puts "script:<line>" first in the stack of a syntax error in compiled source.
+    const line = /^script:(\d+)/.exec(err.stack ?? "")?.[1];
+    return line ? `${err.message} (line ${line})` : err.message;
   }
 }
