@@ -2,6 +2,6 @@
 import { resolve } from "node:path";
 
 /** Returns the absolute state directory. */
-export function cutoverHome(): string {
-  return resolve(process.env.CUTOVER_HOME || ".cutover");
+export function cutoverHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.CUTOVER_HOME || ".cutover");
 }
