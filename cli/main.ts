@@ -2,6 +2,8 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UsageError } from "./exit.ts";
 import { registerRun } from "./run.ts";
+import { registerValidate } from "./validate.ts";
+import { registerCompile } from "./compile.ts";
 
 const program = new Command()
   .name("cutover")
@@ -11,6 +13,8 @@ const program = new Command()
 
 // Command registrations (one line per command file).
 registerRun(program);
+registerValidate(program);
+registerCompile(program);
 
 async function main(argv: string[]): Promise<number> {
   try {

@@ -1,0 +1,46 @@
+// Is this workflow file valid? `cutover validate <file> [--json]`: every problem listed, exit 0/1/2.
+import type { Command } from "commander";
+import { type CompileResult, compileWorkflow, type ValidationIssue } from "../workflow/compile.ts";
+import { printJson, readJsonFile } from "./io.ts";
+
+/** Returns one readable line for an issue: `CODE at nodes[2].data.model: message`. */
+export function formatIssue(issue: ValidationIssue): string {
+  return `${issue.code} at ${issue.path || "(document)"}: ${issue.message}`;
+}
+
+/** Returns the workflow file compiled; throws UsageError (exit 2) when it is unreadable, empty or not JSON. */
+export function compileFile(path: string): CompileResult {
+  return compileWorkflow(readJsonFile(path, "workflow file"));
+}
+
+/** Returns the exit code and prints the verdict on a workflow file (JSON `{ valid, errors }` with `json`). */
+export function validateFile(path: string, opts: { json?: boolean }): number {
+  const result = compileFile(path);
+  const errors = result.ok ? [] : result.errors;
+  if (opts.json) printJson({ valid: result.ok, errors });
+  else if (result.ok) {
+    const nodes = result.compiled.topologicallySortedNodes.length;
+    process.stdout.write(
+      `${path}: valid (workflow ${result.compiled.workflowId}, ${nodes} nodes, ${result.compiled.workflowVersionId})\n`,
+    );
+  } else {
+    const lines = errors.map((e) => `  ${formatIssue(e)}\n`).join("");
+    process.stdout.write(
+      `${path}: invalid (${errors.length} error${errors.length === 1 ? "" : "s"})\n${lines}`,
+    );
+  }
+  return result.ok ? 0 : 1;
+}
+
+export function registerValidate(program: Command): void {
+  program
+    .command("validate")
+    .description(
+      "check a builder-format workflow file; exit 0 valid, 1 invalid (every error listed), 2 unreadable",
+    )
+    .argument("<file>", "workflow JSON file (builder format)")
+    .option("--json", "print { valid, errors: [{ code, path, message }] }")
+    .action((file: string, opts: { json?: boolean }) => {
+      process.exitCode = validateFile(file, opts);
+    });
+}
