@@ -13,6 +13,11 @@ export interface RunRequest {
   shadow?: ShadowMark;
   /** Which provider answers the run's llm nodes (for example "mock", "openai", "replay:<file>"). */
   provider?: string;
+  /**
+   * Shadow runs only: the primary's recorded outputs of side-effecting nodes (non-GET http), by node id.
+   * Such a node never executes in the shadow; its output here is replayed instead.
+   */
+  sideEffectOutputs?: Record<string, unknown>;
 }
 
 export interface WaitOptions {

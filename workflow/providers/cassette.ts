@@ -69,7 +69,7 @@ export async function readCassette(
 }
 
 /** Writes the whole cassette through a temp file and a rename, so a reader never sees half a file. */
-async function writeAtomically(path: string, cassette: Cassette): Promise<void> {
+export async function writeCassette(path: string, cassette: Cassette): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
@@ -96,7 +96,7 @@ export function addToCassette(path: string, key: string, entry: CassetteEntry): 
     .then(async () => {
       const cassette = await readCassette(file, { missingIsEmpty: true });
       cassette.entries[key] = entry;
-      await writeAtomically(file, cassette);
+      await writeCassette(file, cassette);
     });
   queues.set(file, next);
   const forget = () => {

@@ -1,0 +1,230 @@
+// Which executor answers this run, and does the other one shadow it? The router: flag lookup, primary dispatch, isolated shadow.
+import { join } from "node:path";
+import type { Executor, RunRequest } from "../executors/executor.ts";
+import { RunRecord } from "../executors/records.ts";
+import { type Route, resolveRoute } from "../flags/route.ts";
+import type { ExecutorSide } from "../flags/stage.ts";
+import { log } from "../lib/log.ts";
+import { DEFAULT_POLICY, type ParityPolicy } from "../parity/policy.ts";
+import { type ControlStore, type StoredParityResult, utcDay } from "../store/port.ts";
+import type { CompiledWorkflow } from "../workflow/compiled.ts";
+import { writeCassette } from "../workflow/providers/cassette.ts";
+import type { ShadowPool } from "./pool.ts";
+import { cassetteFromPrimary } from "./primary-cassette.ts";
+import { type PairContext, reconcile, type ShadowEnd } from "./reconcile.ts";
+import { isSampled } from "./sampling.ts";
+
+/** One run as a trigger (HTTP, cron, internal, CLI) hands it to the router. */
+export interface RunTrigger {
+  runId: string;
+  workspaceId: string;
+  workflow: CompiledWorkflow;
+  input: unknown;
+  trigger: "http" | "cron" | "internal" | "cli";
+  /** The provider spec of the primary run (the shadow's follows from the flag's shadow provider mode). */
+  provider: string;
+}
+
+/** What happened to the shadow side of one dispatch. */
+export type ShadowDecision =
+  | "none" // the stage has no shadow (convex or inngest only, kill switch, legacy removed)
+  | "sampled-out"
+  | "scheduled"; // the shadow follows once the primary finishes (it may still be dropped or over budget)
+
+export interface Dispatch {
+  runId: string;
+  primary: ExecutorSide;
+  route: Route;
+  shadow: ShadowDecision;
+  /** Present when a shadow was scheduled: results are stored under it. */
+  pairId: string | null;
+  /** Resolves when the pair is settled: its stored result, or null when no result was stored (dropped, over budget, duplicate). */
+  settled: Promise<StoredParityResult | null>;
+}
+
+export interface RouterOptions {
+  store: ControlStore;
+  executors: Record<ExecutorSide, Executor>;
+  pool: ShadowPool;
+  /** Where replay cassettes built from primaries are written (one file per pair). */
+  cassetteDir: string;
+  /** The provider spec live-mode shadows call; defaults to the primary's provider. */
+  liveShadowProvider?: (trigger: RunTrigger) => string;
+  /** The comparator policy, less its mode (the mode follows the flag's shadow provider). */
+  policy?: Omit<ParityPolicy, "mode">;
+}
+
+export interface RouterCounts {
+  dispatched: number;
+  sampledOut: number;
+  duplicates: number;
+  overBudget: number;
+  followFailures: number;
+}
+
+export class Router {
+  readonly #options: RouterOptions;
+  readonly #log = log("router");
+  readonly #counts: RouterCounts = {
+    dispatched: 0,
+    sampledOut: 0,
+    duplicates: 0,
+    overBudget: 0,
+    followFailures: 0,
+  };
+
+  constructor(options: RouterOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Submits the run to the primary executor the flag names and returns as soon as the primary accepted it.
+   * The shadow, when sampled, follows in the background after the primary finishes: nothing it does is
+   * awaited here, so it cannot change the primary's result or add to its latency.
+   */
+  async dispatch(trigger: RunTrigger): Promise<Dispatch> {
+    const { store, executors } = this.#options;
+    const [flag, globals] = await Promise.all([
+      store.getFlag(trigger.workflow.workflowId),
+      store.getGlobals(),
+    ]);
+    const route = resolveRoute(flag, globals, trigger.workspaceId);
+    const primary = executors[route.primary];
+    await primary.submit({
+      runId: trigger.runId,
+      workspaceId: trigger.workspaceId,
+      workflow: trigger.workflow,
+      input: trigger.input,
+      provider: trigger.provider,
+    });
+    this.#counts.dispatched++;
+    const base = { runId: trigger.runId, primary: route.primary, route };
+    if (!route.shadow) return { ...base, shadow: "none", pairId: null, settled: Promise.resolve(null) };
+    if (!isSampled(trigger.runId, route.samplePct)) {
+      this.#counts.sampledOut++;
+      return { ...base, shadow: "sampled-out", pairId: null, settled: Promise.resolve(null) };
+    }
+    const pairId = `pair_${trigger.runId}`;
+    const settled = this.#follow(trigger, route, pairId).catch((err) => {
+      this.#counts.followFailures++;
+      this.#log.warn({ pairId, err: String(err) }, "shadow follow-up failed; the primary is unaffected");
+      return null;
+    });
+    return { ...base, shadow: "scheduled", pairId, settled };
+  }
+
+  /** Returns the router's counters together with the shadow pool's. */
+  counts(): RouterCounts & { pool: ReturnType<ShadowPool["counts"]> } {
+    return { ...this.#counts, pool: this.#options.pool.counts() };
+  }
+
+  async #follow(trigger: RunTrigger, route: Route, pairId: string): Promise<StoredParityResult | null> {
+    const { store, executors, pool } = this.#options;
+    const { workspaceId, runId, workflow } = trigger;
+    const created = await store.putPair({
+      pairId,
+      workspaceId,
+      workflowId: workflow.workflowId,
+      primaryRunId: runId,
+      shadowRunId: null,
+      status: "waiting-for-primary",
+      createdAt: new Date().toISOString(),
+    });
+    if (!created.created) {
+      this.#counts.duplicates++;
+      return null; // the same runId submitted again: one pair only
+    }
+    const primaryRecord = RunRecord.parse(await executors[route.primary].waitFor(workspaceId, runId));
+
+    if (route.shadowProvider === "live") {
+      const spent = await store.getShadowSpend(workflow.workflowId, utcDay());
+      if (spent >= route.dailyBudgetUsd) {
+        this.#counts.overBudget++;
+        await store.updatePair(pairId, workspaceId, { status: "budget-exhausted" });
+        return null;
+      }
+    }
+
+    const shadowSide = route.shadow!;
+    const shadowRunId = `${runId}~shadow`;
+    const request: RunRequest = {
+      runId: shadowRunId,
+      workspaceId,
+      workflow,
+      input: trigger.input,
+      shadow: { pairId, of: runId },
+      provider: await this.#shadowProvider(trigger, route, pairId, primaryRecord),
+      sideEffectOutputs: sideEffectOutputs(workflow, primaryRecord),
+    };
+    const pair: PairContext = {
+      pairId,
+      workspaceId,
+      workflow,
+      route,
+      policy: { ...DEFAULT_POLICY, ...this.#options.policy, mode: route.shadowProvider },
+    };
+
+    const shadow = executors[shadowSide];
+    return new Promise<StoredParityResult | null>((resolve, reject) => {
+      const accepted = pool.offer(
+        async (signal) => {
+          await shadow.submit(request);
+          return shadow.waitFor(workspaceId, shadowRunId, { signal });
+        },
+        async (outcome) => {
+          let end: ShadowEnd;
+          if (outcome.kind === "done") {
+            const parsed = RunRecord.safeParse(outcome.value);
+            end = parsed.success
+              ? { kind: "record", record: parsed.data }
+              : {
+                  kind: "broken",
+                  shadowRunId,
+                  error: `invalid RunRecord (${parsed.error.issues[0]?.message})`,
+                };
+          } else if (outcome.kind === "timeout") {
+            end = { kind: "timeout", deadlineMs: outcome.deadlineMs, shadowRunId };
+            await shadow.cancel(workspaceId, shadowRunId).catch(() => undefined);
+          } else {
+            end = { kind: "broken", shadowRunId, error: errorText(outcome.error) };
+          }
+          if (end.kind === "record" && route.shadowProvider === "live") {
+            await store.addShadowSpend(workflow.workflowId, utcDay(), end.record.costUsd);
+          }
+          await reconcile(store, pair, primaryRecord, end).then(resolve, reject);
+        },
+      );
+      if (!accepted) {
+        store.updatePair(pairId, workspaceId, { status: "dropped" }).then(() => resolve(null), reject);
+      }
+    });
+  }
+
+  async #shadowProvider(
+    trigger: RunTrigger,
+    route: Route,
+    pairId: string,
+    primary: RunRecord,
+  ): Promise<string> {
+    if (route.shadowProvider === "live")
+      return this.#options.liveShadowProvider?.(trigger) ?? trigger.provider;
+    const path = join(this.#options.cassetteDir, `${pairId}.json`);
+    await writeCassette(path, cassetteFromPrimary(primary));
+    return `replay:${path}`;
+  }
+}
+
+/** Returns the primary's outputs of side-effecting nodes, which the shadow replays instead of executing. */
+export function sideEffectOutputs(workflow: CompiledWorkflow, primary: RunRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const node of workflow.topologicallySortedNodes) {
+    if (node.type !== "http" || !("sideEffecting" in node.config) || !node.config.sideEffecting) continue;
+    const step = primary.steps.find((s) => s.name === node.label && s.status === "completed");
+    if (step) out[node.id] = step.output;
+  }
+  return out;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
