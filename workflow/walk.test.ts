@@ -406,7 +406,7 @@ describe("walkWorkflow", () => {
           if (label === "node-t1-transform") controller.abort();
           return outcome;
         },
-        skipStep: (label, n) => runner.skipStep(label),
+        skipStep: (label) => runner.skipStep(label),
       };
       const err = await rejection(
         walkWorkflow(wf, {}, abortAfterT1, env(new EchoProvider(), controller.signal)),
