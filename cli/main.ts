@@ -1,6 +1,7 @@
 // What can an operator ask of cutover? The command line: each command registers itself from its own file.
 import { Command, CommanderError } from "commander";
 import { EXIT, UsageError } from "./exit.ts";
+import { registerReport } from "./report.ts";
 import { registerRun } from "./run.ts";
 import { registerValidate } from "./validate.ts";
 import { registerCompile } from "./compile.ts";
@@ -12,6 +13,7 @@ const program = new Command()
   .exitOverride();
 
 // Command registrations (one line per command file).
+registerReport(program);
 registerRun(program);
 registerValidate(program);
 registerCompile(program);
