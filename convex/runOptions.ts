@@ -19,6 +19,10 @@ export interface RunOptions {
   httpAllowHosts: string[];
   /** How often an executing run looks for a cancel request while steps are in flight. */
   cancelPollMs: number;
+  /** CPU budget of one script call (transform, branch, map items); the sandbox default when absent. */
+  scriptTimeoutMs?: number;
+  /** Heap of the script engine; the sandbox default when absent. */
+  scriptMemoryBytes?: number;
 }
 
 /** Convex actions stop at 10 minutes; the default deadline leaves room to record the ending. */
@@ -44,6 +48,8 @@ export const runOptionsValidator = v.object({
   redactPaths: v.optional(v.array(v.string())),
   httpAllowHosts: v.optional(v.array(v.string())),
   cancelPollMs: v.optional(v.number()),
+  scriptTimeoutMs: v.optional(v.number()),
+  scriptMemoryBytes: v.optional(v.number()),
 });
 
 /** Returns complete options: the caller's values over the defaults, each checked for sense. */

@@ -202,7 +202,7 @@ export const markStarted = internalMutation({
   args: { runId: v.string(), at: v.number() },
   handler: async (ctx, args) => {
     const run = await runById(ctx, args.runId);
-    if (!run || run.status !== "queued" || run.cancelRequested) return false;
+    if (run?.status !== "queued" || run.cancelRequested) return false;
     await ctx.db.patch(run._id, { status: "running", startedAt: args.at });
     return true;
   },

@@ -6,7 +6,7 @@ import { createProvider } from "../../workflow/providers/index.ts";
 import type { NodeEnv } from "../../workflow/steps.ts";
 import { walkWorkflow } from "../../workflow/walk.ts";
 import { canceledError, isCancel, raceAbort } from "./backoff.ts";
-import { persistPayload } from "./payloads.ts";
+import { persistPayload, scrub, secretsAt } from "./payloads.ts";
 import type { ExecutionPort } from "./port.ts";
 import { pathsUnder, RecordingStepRunner } from "./recording-runner.ts";
 
@@ -34,9 +34,11 @@ export async function executeRun(port: ExecutionPort, inputJson: string): Promis
     options.timeoutMs,
   );
   const stopPolling = pollForCancel(port, controller, options.cancelPollMs);
-  const runner = new RecordingStepRunner(port, options, controller);
+  const rawInput = JSON.parse(inputJson) as unknown;
+  const secrets = secretsAt(rawInput, pathsUnder("input", options.redactPaths));
+  const runner = new RecordingStepRunner(port, options, controller, secrets);
   try {
-    const input = prepareInput(workflow, JSON.parse(inputJson));
+    const input = prepareInput(workflow, rawInput);
     const env: NodeEnv = {
       provider: createProvider(loaded.provider),
       http: {
@@ -46,6 +48,10 @@ export async function executeRun(port: ExecutionPort, inputJson: string): Promis
       },
       secret: (name) => port.secret(name),
       signal: controller.signal,
+      sandbox: {
+        ...(options.scriptTimeoutMs !== undefined && { timeoutMs: options.scriptTimeoutMs }),
+        ...(options.scriptMemoryBytes !== undefined && { memoryBytes: options.scriptMemoryBytes }),
+      },
     };
     const { output } = await raceAbort(
       walkWorkflow(workflow, input, runner, env, { parallelism: options.parallelism }),
@@ -53,6 +59,7 @@ export async function executeRun(port: ExecutionPort, inputJson: string): Promis
     );
     const outputJson = await persistPayload(output, {
       redactPaths: pathsUnder("output", options.redactPaths),
+      secrets,
       thresholdBytes: options.payloadThresholdBytes,
       store: (text) => port.storeBlob(text),
     });
@@ -67,7 +74,7 @@ export async function executeRun(port: ExecutionPort, inputJson: string): Promis
     await runner.settled();
     await port.finishRun({
       status: isCancel(cause) ? "canceled" : "failed",
-      error: redact(toRecordError(cause)),
+      error: scrub(redact(toRecordError(cause)), secrets),
       at: Date.now(),
     });
   } finally {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sha256 } from "../../lib/canonical.ts";
 import { PayloadRef } from "../records.ts";
-import { persistPayload } from "./payloads.ts";
+import { persistPayload, scrub, secretsAt } from "./payloads.ts";
 
 function store() {
   const blobs = new Map<string, string>();
@@ -57,5 +57,29 @@ describe("persistPayload", () => {
     expect(await persistPayload(undefined, { redactPaths: [], thresholdBytes: 10, store: s.put })).toBe(
       "null",
     );
+  });
+});
+
+describe("secretsAt and scrub", () => {
+  it("finds the strings at secret paths and scrubs them wherever they reappear", async () => {
+    const input = { customer: { ssn: "123-45-6789", pin: 42 }, cards: [{ number: "4111111111111111" }] };
+    const secrets = secretsAt(input, ["customer.ssn", "cards.*.number", "missing.path"]);
+    expect(secrets.sort()).toEqual(["123-45-6789", "4111111111111111"]);
+    const stepInput = { prompt: "Customer 123-45-6789 paid with 4111111111111111.", nodes: { input } };
+    const s = store();
+    const text = await persistPayload(stepInput, {
+      redactPaths: [],
+      secrets,
+      thresholdBytes: 10_000,
+      store: s.put,
+    });
+    expect(text).not.toMatch(/123-45-6789|4111111111111111/);
+    expect(JSON.parse(text).prompt).toBe("Customer [REDACTED] paid with [REDACTED].");
+  });
+
+  it("leaves values alone when there is nothing to scrub", () => {
+    const v = { a: "b" };
+    expect(scrub(v, [])).toBe(v);
+    expect(scrub(v, ["zzzz"])).toBe(v);
   });
 });

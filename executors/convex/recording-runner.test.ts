@@ -6,7 +6,14 @@ import type { NodeOutcome } from "../../workflow/steps.ts";
 import type { ExecutionPort, StepFinish } from "./port.ts";
 import { RecordingStepRunner } from "./recording-runner.ts";
 
-const node: CompiledNode = { id: "a", type: "llm", label: "node-a-llm", config: {} as any, dependsOn: [], incoming: [] };
+const node: CompiledNode = {
+  id: "a",
+  type: "llm",
+  label: "node-a-llm",
+  config: {} as any,
+  dependsOn: [],
+  incoming: [],
+};
 const outcome: NodeOutcome = {
   output: "hi",
   input: { prompt: "p" },
@@ -46,9 +53,14 @@ describe("RecordingStepRunner", () => {
   it("retries retryable errors and records the attempt that succeeded", async () => {
     const { port, finishes } = fakePort();
     const runner = new RecordingStepRunner(port, options, new AbortController());
-    const rateLimited = new NodeError(ErrorCode.PROVIDER_RATE_LIMIT, "429", { retryable: true, retryAfterMs: 3 });
+    const rateLimited = new NodeError(ErrorCode.PROVIDER_RATE_LIMIT, "429", {
+      retryable: true,
+      retryAfterMs: 3,
+    });
     const serverError = new NodeError(ErrorCode.PROVIDER_SERVER_ERROR, "500", { retryable: true });
-    await expect(runner.runStep("node-a-llm", node, flaky([rateLimited, serverError]))).resolves.toBe(outcome);
+    await expect(runner.runStep("node-a-llm", node, flaky([rateLimited, serverError]))).resolves.toBe(
+      outcome,
+    );
     expect(finishes.map((f) => [f.status, f.attempt, f.error?.code])).toEqual([
       ["failed", 1, "PROVIDER_RATE_LIMIT"],
       ["failed", 2, "PROVIDER_SERVER_ERROR"],
@@ -78,7 +90,11 @@ describe("RecordingStepRunner", () => {
     const bad = new NodeError(ErrorCode.PROVIDER_SCHEMA_VIOLATION, "missing field title");
     await expect(runner.runStep("node-a-llm", node, flaky([bad]))).rejects.toBe(bad);
     expect(finishes).toHaveLength(1);
-    expect(finishes[0]).toMatchObject({ status: "failed", attempt: 1, error: { code: "PROVIDER_SCHEMA_VIOLATION" } });
+    expect(finishes[0]).toMatchObject({
+      status: "failed",
+      attempt: 1,
+      error: { code: "PROVIDER_SCHEMA_VIOLATION" },
+    });
   });
 
   it("starts nothing once the run was asked to stop, and aborts the run with CANCELED", async () => {

@@ -6,7 +6,7 @@ import type { CompiledNode } from "../../workflow/compiled.ts";
 import { ErrorCode, NodeError, toRecordError } from "../../workflow/errors.ts";
 import type { NodeOutcome, StepRunner } from "../../workflow/steps.ts";
 import { backoffDelay, canceledError, raceAbort, sleep } from "./backoff.ts";
-import { persistPayload } from "./payloads.ts";
+import { persistPayload, scrub } from "./payloads.ts";
 import type { ExecutionPort } from "./port.ts";
 
 /** Redaction paths are written against `{ input, output }`; returns those under `root` without it. */
@@ -27,6 +27,8 @@ export class RecordingStepRunner implements StepRunner {
     private readonly port: ExecutionPort,
     private readonly options: RunOptions,
     private readonly controller: AbortController,
+    /** Secret strings from the run's input (see secretsAt), scrubbed from everything recorded. */
+    private readonly secrets: readonly string[] = [],
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -84,12 +86,12 @@ export class RecordingStepRunner implements StepRunner {
             status: timedOut ? "failed" : "canceled",
             attempt,
             at: Date.now(),
-            error: redact(toRecordError(reason)),
+            error: scrub(redact(toRecordError(reason)), this.secrets),
             costUsd: 0,
           });
           throw reason;
         }
-        const error = redact(toRecordError(err));
+        const error = scrub(redact(toRecordError(err)), this.secrets);
         const retryable = err instanceof NodeError && err.retryable && attempt < this.options.maxAttempts;
         const retryInMs = retryable
           ? backoffDelay(attempt, this.options, (err as NodeError).retryAfterMs, this.random)
@@ -112,6 +114,7 @@ export class RecordingStepRunner implements StepRunner {
   private persist(value: unknown, root: "input" | "output"): Promise<string> {
     return persistPayload(value, {
       redactPaths: pathsUnder(root, this.options.redactPaths),
+      secrets: this.secrets,
       thresholdBytes: this.options.payloadThresholdBytes,
       store: (text) => this.port.storeBlob(text),
     });
