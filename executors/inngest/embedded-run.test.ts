@@ -78,7 +78,10 @@ describe("runEmbedded", () => {
     const asked: (number | undefined)[] = [];
     const out = await runEmbedded(fn, event, {
       retries: 2,
-      retryDelayMs: (_n, after) => (asked.push(after), 0),
+      retryDelayMs: (_n, after) => {
+        asked.push(after);
+        return 0;
+      },
     });
     expect(out.status).toBe("completed");
     expect(asked).toEqual([2000]);

@@ -1,0 +1,66 @@
+// What do the execute and cancel events carry, and what do the function's steps and the function return?
+import type { CompiledWorkflow } from "../../workflow/compiled.ts";
+import { ErrorCode, NodeError } from "../../workflow/errors.ts";
+import type { LlmSettings } from "../../workflow/provider.ts";
+import type { ShadowMark, StepRecord, Tokens } from "../records.ts";
+import { toInngestError } from "./step-error.ts";
+
+export const FUNCTION_ID = "execute-workflow";
+export const EXECUTE_EVENT = "inferpipe/workflow.execute";
+export const CANCEL_EVENT = "inferpipe/workflow.cancel";
+
+/** The `inferpipe/workflow.execute` payload. */
+export interface ExecuteEventData {
+  runId: string;
+  workspaceId: string;
+  workflowId: string;
+  workflowVersionId: string;
+  graph: CompiledWorkflow;
+  input: unknown;
+  shadow?: ShadowMark;
+  /** Which provider answers llm nodes ("mock", "openai", "replay:<file>"); the server's default when absent. */
+  provider?: string;
+}
+
+/** What each node step returns to Inngest (and what Inngest hands back, memoized, on every later execution). */
+export interface StepResult {
+  output: unknown;
+  input: unknown;
+  tokens: Tokens | null;
+  costUsd: number;
+  model: string | null;
+  settings?: LlmSettings;
+  sideEffecting?: boolean;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** 1-based: the attempt that produced this result. */
+  attempt: number;
+}
+
+/** What the function returns: enough to rebuild the run's record without the jobs list. */
+export interface FunctionResult {
+  runId: string;
+  output: unknown;
+  steps: StepRecord[];
+}
+
+/** Returns the event id a run's submit carries: Inngest drops a second event with the same id. */
+export function eventIdFor(runId: string): string {
+  return `inferpipe-run-${runId}`;
+}
+
+/** Returns the event data after checking the fields the function cannot run without. */
+export function readEventData(raw: unknown): ExecuteEventData {
+  const d = (raw ?? {}) as Partial<ExecuteEventData>;
+  const missing = (["runId", "workspaceId", "workflowId", "workflowVersionId"] as const).filter(
+    (k) => typeof d[k] !== "string" || d[k] === "",
+  );
+  if (!d.graph || !Array.isArray(d.graph.topologicallySortedNodes)) missing.push("graph" as never);
+  if (missing.length > 0) {
+    throw toInngestError(
+      new NodeError(ErrorCode.INPUT_INVALID, `${EXECUTE_EVENT} event is missing ${missing.join(", ")}`),
+    );
+  }
+  return d as ExecuteEventData;
+}

@@ -1,0 +1,180 @@
+// What does Inngest run for one workflow run? The `execute-workflow` function: the shared graph walk, one durable step per node.
+import type { Inngest } from "inngest";
+import type { CompiledNode } from "../../workflow/compiled.ts";
+import { NodeError } from "../../workflow/errors.ts";
+import { prepareInput } from "../../workflow/input.ts";
+import type { NodeEnv, NodeOutcome, StepRunner } from "../../workflow/steps.ts";
+import { walkWorkflow } from "../../workflow/walk.ts";
+import type { StepRecord } from "../records.ts";
+import { inngestClient } from "./client.ts";
+import {
+  CANCEL_EVENT,
+  EXECUTE_EVENT,
+  type ExecuteEventData,
+  FUNCTION_ID,
+  type FunctionResult,
+  readEventData,
+  type StepResult,
+} from "./events.ts";
+import {
+  type BlobStore,
+  DEFAULT_INLINE_LIMIT_BYTES,
+  FileBlobStore,
+  loadRef,
+  storeIfLarge,
+} from "./payload.ts";
+import { toInngestError } from "./step-error.ts";
+
+export * from "./events.ts";
+
+export interface OrchestratorOptions {
+  client?: Inngest;
+  /** Builds the node environment (provider, http policy, secrets) for one run. */
+  env: (data: ExecuteEventData) => NodeEnv | Promise<NodeEnv>;
+  /** Attempts after the first, per step (Inngest allows 0–20). */
+  retries?: number;
+  /** Runs in flight per workspace, so one tenant cannot starve the others. */
+  concurrencyPerWorkspace?: number;
+  /** Inngest's timeouts.finish: a run still going after this fails. */
+  finishTimeout?: `${number}${"s" | "m" | "h"}`;
+  /** Independent nodes the walk may start at once. */
+  parallelism?: number;
+  /** Where payloads over inlineLimitBytes go. */
+  blobs?: BlobStore;
+  inlineLimitBytes?: number;
+}
+
+export const DEFAULT_RETRIES = 3;
+
+type Retries = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20;
+
+/** Returns the `execute-workflow` function, built on the given client and environment. */
+export function createExecuteWorkflow(options: OrchestratorOptions) {
+  const client = options.client ?? inngestClient();
+  const blobs = options.blobs ?? new FileBlobStore();
+  const inlineLimit = options.inlineLimitBytes ?? DEFAULT_INLINE_LIMIT_BYTES;
+  const retries = options.retries ?? DEFAULT_RETRIES;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 20) {
+    throw new RangeError(`retries must be an integer from 0 to 20, got ${retries}`);
+  }
+
+  return client.createFunction(
+    {
+      id: FUNCTION_ID,
+      triggers: [{ event: EXECUTE_EVENT }],
+      retries: retries as Retries,
+      idempotency: "event.data.runId",
+      cancelOn: [{ event: CANCEL_EVENT, match: "data.runId" }],
+      concurrency: [{ key: "event.data.workspaceId", limit: options.concurrencyPerWorkspace ?? 10 }],
+      timeouts: { finish: options.finishTimeout ?? "1h" },
+    },
+    async ({ event, step, attempt }): Promise<FunctionResult> => {
+      const data = readEventData(event.data);
+      const graph = data.graph;
+      const order = new Map(graph.topologicallySortedNodes.map((n, i) => [n.id, i]));
+      const steps: StepRecord[] = [];
+
+      const runner: StepRunner = {
+        async runStep(label, node, work) {
+          const result = (await step.run(label, async (): Promise<StepResult> => {
+            const startedAt = new Date();
+            let outcome: NodeOutcome;
+            try {
+              outcome = await work();
+            } catch (err) {
+              throw toInngestError(err);
+            }
+            const finishedAt = new Date();
+            return {
+              output: await storeIfLarge(outcome.output, blobs, inlineLimit),
+              input: await storeIfLarge(outcome.input, blobs, inlineLimit),
+              tokens: outcome.tokens,
+              costUsd: outcome.costUsd,
+              model: outcome.model,
+              ...(outcome.settings && { settings: outcome.settings }),
+              ...(outcome.sideEffecting !== undefined && { sideEffecting: outcome.sideEffecting }),
+              startedAt: startedAt.toISOString(),
+              finishedAt: finishedAt.toISOString(),
+              durationMs: finishedAt.getTime() - startedAt.getTime(),
+              attempt: attempt + 1,
+            };
+          })) as StepResult;
+          steps.push(completedStep(label, node, result));
+          return {
+            output: await loadRef(result.output, blobs),
+            input: result.input,
+            tokens: result.tokens,
+            costUsd: result.costUsd,
+            model: result.model,
+            settings: result.settings,
+            sideEffecting: result.sideEffecting,
+          };
+        },
+        async skipStep(label, node) {
+          // A skip follows from memoized outputs alone, so it needs no step of its own.
+          steps.push(skippedStep(label, node));
+        },
+      };
+
+      let output: unknown;
+      try {
+        const input = prepareInput(graph, data.input);
+        const env = await options.env(data);
+        ({ output } = await walkWorkflow(graph, input, runner, env, { parallelism: options.parallelism }));
+      } catch (err) {
+        // Step failures arrive already shaped by Inngest; node errors raised outside a step get shaped here.
+        throw err instanceof NodeError ? toInngestError(err) : err;
+      }
+      steps.sort(
+        (a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0) || itemIndex(a) - itemIndex(b),
+      );
+      return { runId: data.runId, output: await storeIfLarge(output, blobs, inlineLimit), steps };
+    },
+  );
+}
+
+export type ExecuteWorkflowFunction = ReturnType<typeof createExecuteWorkflow>;
+
+function completedStep(label: string, node: CompiledNode, r: StepResult): StepRecord {
+  return {
+    nodeId: node.id,
+    name: label,
+    type: node.type,
+    status: "completed",
+    attempt: r.attempt,
+    input: r.input,
+    output: r.output,
+    error: null,
+    tokens: r.tokens,
+    costUsd: r.costUsd,
+    model: r.model,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    durationMs: r.durationMs,
+  };
+}
+
+function skippedStep(label: string, node: CompiledNode): StepRecord {
+  return {
+    nodeId: node.id,
+    name: label,
+    type: node.type,
+    status: "skipped",
+    attempt: 1,
+    input: null,
+    output: null,
+    error: null,
+    tokens: null,
+    costUsd: 0,
+    model: null,
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+  };
+}
+
+/** Map items sort by index after their node; the node's own step (no index) comes first. */
+function itemIndex(step: StepRecord): number {
+  const m = /-map-(\d+)$/.exec(step.name);
+  return m ? Number(m[1]) + 1 : 0;
+}
