@@ -52,6 +52,11 @@ export interface RouterOptions {
   liveShadowProvider?: (trigger: RunTrigger) => string;
   /** The comparator policy, less its mode (the mode follows the flag's shadow provider). */
   policy?: Omit<ParityPolicy, "mode">;
+  /**
+   * Decides the route instead of the stored flag: `cutover shadow` uses it to pair two executors for one
+   * experiment without touching any workflow's flag.
+   */
+  routeFor?: (trigger: RunTrigger) => Route;
 }
 
 export interface RouterCounts {
@@ -111,6 +116,15 @@ export class Router {
       return null;
     });
     return { ...base, shadow: "scheduled", pairId, settled };
+  }
+
+  async #routeFromFlag(trigger: RunTrigger): Promise<Route> {
+    const { store } = this.#options;
+    const [flag, globals] = await Promise.all([
+      store.getFlag(trigger.workflow.workflowId),
+      store.getGlobals(),
+    ]);
+    return resolveRoute(flag, globals, trigger.workspaceId);
   }
 
   /** Returns the router's counters together with the shadow pool's. */
