@@ -152,7 +152,8 @@ async function readCapped(nodeId: string, response: Response, maxBytes: number):
     );
   const declared = Number(response.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => {});
+    // Not awaited: cancelling only releases the connection, and some fetch shims never settle it.
+    response.body?.cancel().catch(() => {});
     throw tooLarge();
   }
   if (!response.body) return "";
@@ -164,7 +165,7 @@ async function readCapped(nodeId: string, response: Response, maxBytes: number):
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
+      reader.cancel().catch(() => {});
       throw tooLarge();
     }
     chunks.push(value);
