@@ -109,6 +109,11 @@ function report(site: Site, code: ValidationCode, field: PropertyKey[], message:
   site.ctx.issues.add(code, formatPath([...site.path, ...field]), `${site.subject} ${fieldPath}: ${message}`);
 }
 
+/** Returns what a required text field held instead: "nothing", "a blank string", "a number"… */
+function describeValue(value: unknown): string {
+  return typeof value === "string" ? "a blank string" : kindOf(value);
+}
+
 function nonEmptyString(value: unknown): value is string {
   return typeof value === "string" && value.trim() !== "";
 }
@@ -116,11 +121,11 @@ function nonEmptyString(value: unknown): value is string {
 function compileLlm(data: Record<string, unknown>, site: Site): LlmConfig {
   const { prompt, model } = data;
   if (!nonEmptyString(prompt))
-    report(site, Code.LLM_NO_PROMPT, ["prompt"], `an llm node needs a prompt (got ${kindOf(prompt)})`);
+    report(site, Code.LLM_NO_PROMPT, ["prompt"], `an llm node needs a prompt (got ${describeValue(prompt)})`);
   else checkTemplate(prompt, ["prompt"], site);
 
   if (!nonEmptyString(model))
-    report(site, Code.LLM_NO_MODEL, ["model"], `an llm node needs a model (got ${kindOf(model)})`);
+    report(site, Code.LLM_NO_MODEL, ["model"], `an llm node needs a model (got ${describeValue(model)})`);
   else if (!findModel(model))
     report(
       site,
@@ -202,7 +207,12 @@ function compileLlm(data: Record<string, unknown>, site: Site): LlmConfig {
 function compileTransform(data: Record<string, unknown>, site: Site): TransformConfig {
   const script = data.script;
   if (!nonEmptyString(script)) {
-    report(site, Code.TRANSFORM_NO_SCRIPT, ["script"], `a transform needs a script (got ${kindOf(script)})`);
+    report(
+      site,
+      Code.TRANSFORM_NO_SCRIPT,
+      ["script"],
+      `a transform needs a script (got ${describeValue(script)})`,
+    );
     return { script: "" };
   }
   const error = functionBodySyntaxError(script);
@@ -217,7 +227,7 @@ function compileBranch(data: Record<string, unknown>, site: Site): BranchConfig 
       site,
       Code.BRANCH_NO_CONDITION,
       ["condition"],
-      `a branch needs a condition (got ${kindOf(condition)})`,
+      `a branch needs a condition (got ${describeValue(condition)})`,
     );
     return { condition: "" };
   }
@@ -237,7 +247,12 @@ function checkExpression(expression: string, field: PropertyKey[], what: string,
 function compileMap(data: Record<string, unknown>, site: Site): MapConfig {
   const items = data.items;
   if (!nonEmptyString(items))
-    report(site, Code.MAP_NO_ITEMS, ["items"], `a map needs an items expression (got ${kindOf(items)})`);
+    report(
+      site,
+      Code.MAP_NO_ITEMS,
+      ["items"],
+      `a map needs an items expression (got ${describeValue(items)})`,
+    );
   else checkExpression(items, ["items"], "items", site);
 
   const concurrency = data.concurrency ?? DEFAULT_MAP_CONCURRENCY;
@@ -303,7 +318,7 @@ function compileHttp(data: Record<string, unknown>, site: Site): HttpConfig {
 
   const url = data.url;
   if (!nonEmptyString(url))
-    report(site, Code.HTTP_NO_URL, ["url"], `an http node needs a url (got ${kindOf(url)})`);
+    report(site, Code.HTTP_NO_URL, ["url"], `an http node needs a url (got ${describeValue(url)})`);
   else checkUrl(url.trim(), site);
 
   const headers = compileHeaders(data.headers, site);

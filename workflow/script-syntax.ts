@@ -10,7 +10,8 @@ const SCOPE = ["input", "results", "nodes", "item", "index"];
  * compiled function is dropped uncalled.
  */
 export function functionBodySyntaxError(body: string): string | null {
-  return parseError(body);
+  const error = parseError(body);
+  return error && describe(error);
 }
 
 /**
@@ -20,26 +21,39 @@ export function functionBodySyntaxError(body: string): string | null {
  */
 export function expressionSyntaxError(expression: string): string | null {
   if (expression.trim() === "") return "empty expression";
-  const asParenthesized = parseError(`return (${expression}\n);`);
-  if (asParenthesized) return asParenthesized;
+  const error = parseError(`return (${expression}\n);`);
+  if (error) {
+    // An error on the wrapper's own last line means the expression stopped before it was complete.
+    const lines = expression.split("\n").length;
+    return error.line !== undefined && error.line > lines ? "the expression is incomplete" : describe(error);
+  }
   // Only a `)` token can close the wrapper (punctuators have no escapes), so text without one needs no second parse.
   if (expression.includes(")") && parseError(`return [${expression}\n];`)) return "not a single expression";
   return null;
 }
 
-function parseError(body: string): string | null {
+interface ParseError {
+  message: string;
+  line?: number;
+}
+
+function describe(error: ParseError): string {
+  return error.line === undefined ? error.message : `${error.message} (line ${error.line})`;
+}
+
+function parseError(body: string): ParseError | null {
   try {
     // The fast path: V8 caches what `new Function` compiled, so recompiling a saved graph is cheap.
     new Function(...SCOPE, body);
     return null;
   } catch (err) {
-    if (!(err instanceof SyntaxError)) return String(err);
-    return describeSyntaxError(body) ?? err.message;
+    if (!(err instanceof SyntaxError)) return { message: String(err) };
+    return locate(body) ?? { message: err.message };
   }
 }
 
-/** Returns the parser's message with its line: compileFunction reports the body's own line, `new Function` does not. */
-function describeSyntaxError(body: string): string | null {
+/** Returns the error with its line: compileFunction reports the body's own line, `new Function` does not. */
+function locate(body: string): ParseError | null {
   try {
     compileFunction(body, SCOPE, { filename: "script" });
     return null;
@@ -47,6 +61,6 @@ function describeSyntaxError(body: string): string | null {
     if (!(err instanceof SyntaxError)) return null;
     // V8 puts "script:<line>" first in the stack of a syntax error in compiled source.
     const line = /^script:(\d+)/.exec(err.stack ?? "")?.[1];
-    return line ? `${err.message} (line ${line})` : err.message;
+    return { message: err.message, line: line === undefined ? undefined : Number(line) };
   }
 }
