@@ -48,7 +48,10 @@ export const llmData = (prompt = "Summarize {{input.text}}", model = "gpt-4o-min
  * map and branch nodes, each reading one or two nodes of the previous layer through edges and
  * templates, all joined into one output.
  */
-export function generateGraph(size: number, width = 8): Data {
+export function generateGraph(size: number, options: { width?: number; salt?: string } = {}): Data {
+  const width = options.width ?? 8;
+  // A salt makes every script text new, so V8 has compiled none of them before (a cold validation).
+  const salt = options.salt ? ` // ${options.salt}` : "";
   const nodes: TestNode[] = [node("input", "input")];
   const edges: TestEdge[] = [];
   const branches = new Set<string>();
@@ -83,18 +86,18 @@ export function generateGraph(size: number, width = 8): Data {
         );
       } else if (kind < 7) {
         nodes.push(
-          node(id, "transform", { script: `const v = results["${from}"];\nreturn { n: ${n}, v };` }),
+          node(id, "transform", { script: `const v = results["${from}"];\nreturn { n: ${n}, v };${salt}` }),
         );
       } else if (kind === 7) {
         nodes.push(
           node(id, "map", {
-            items: `[results["${from}"], ${n}]`,
+            items: `[results["${from}"], ${n}]${salt}`,
             task: { type: "transform", script: "return { item, index };" },
           }),
         );
       } else {
         // A branch whose true side continues and whose false side goes to the output.
-        nodes.push(node(id, "branch", { condition: `results["${from}"] !== null && ${n} % 2 === 0` }));
+        nodes.push(node(id, "branch", { condition: `results["${from}"] !== null && ${n} % 2 === 0${salt}` }));
         branches.add(id);
       }
       edges.push(edge(from, id, handle(from)));
