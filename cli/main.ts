@@ -1,8 +1,11 @@
 // What can an operator ask of cutover? The command line: each command registers itself from its own file.
 import { Command, CommanderError } from "commander";
 import { EXIT, UsageError } from "./exit.ts";
+import { registerFlags } from "./flags.ts";
+import { registerResults } from "./results.ts";
 import { registerReport } from "./report.ts";
 import { registerRun } from "./run.ts";
+import { registerServeInngest } from "./serve-inngest.ts";
 import { registerValidate } from "./validate.ts";
 import { registerCompile } from "./compile.ts";
 
@@ -13,8 +16,11 @@ const program = new Command()
   .exitOverride();
 
 // Command registrations (one line per command file).
+registerFlags(program);
+registerResults(program);
 registerReport(program);
 registerRun(program);
+registerServeInngest(program);
 registerValidate(program);
 registerCompile(program);
 

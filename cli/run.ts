@@ -123,7 +123,7 @@ export function registerRun(program: Command): void {
     .argument("<workflow.json>", "builder-format workflow file")
     .option("--input <json>", "run input as JSON text")
     .option("--input-file <path>", "run input from a JSON file")
-    .option("--executor <name>", "executor: convex", "convex")
+    .option("--executor <name>", "executor: convex or inngest", "convex")
     .option("--provider <spec>", "LLM provider: mock, mock:latency=<ms>, openai, replay:<cassette>", "mock")
     .option("--workspace <id>", "workspace the run belongs to", "default")
     .option("--run-id <id>", "run id (a second run with the same id returns the first)")

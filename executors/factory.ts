@@ -4,6 +4,7 @@ import { createEmbeddedBackend } from "./convex/embedded-backend.ts";
 import { ConvexExecutor } from "./convex/executor.ts";
 import { createHttpBackend } from "./convex/http-backend.ts";
 import type { Executor } from "./executor.ts";
+import { createInngestExecutor } from "./inngest/backend.ts";
 import type { ExecutorName } from "./records.ts";
 
 export interface ExecutorOptions {
@@ -45,7 +46,12 @@ export function createExecutor(name: ExecutorName, options: ExecutorOptions = {}
       return new ConvexExecutor({ backend, runOptions: options.runOptions });
     }
     case "inngest":
-      throw new Error('executor "inngest" is not wired into createExecutor yet');
+      return createInngestExecutor({
+        env,
+        announce,
+        runOptions: options.runOptions,
+        secrets: options.secrets,
+      });
     default:
       throw new Error(`unknown executor "${name as string}" (expected convex or inngest)`);
   }

@@ -206,12 +206,12 @@ describe("execute-workflow on the embedded Inngest runner", () => {
     expect(record.status).toBe("completed");
     expect(record.steps.map((s) => s.name)).toEqual([
       "node-in-input",
-      "node-each-map",
       "node-each-map-0",
       "node-each-map-1",
       "node-each-map-2",
       "node-each-map-3",
       "node-each-map-4",
+      "node-each-map",
       "node-out-output",
     ]);
     expect(p.calls.each).toBe(5);

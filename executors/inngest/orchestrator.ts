@@ -173,8 +173,8 @@ function skippedStep(label: string, node: CompiledNode): StepRecord {
   };
 }
 
-/** Map items sort by index after their node; the node's own step (no index) comes first. */
+/** Map items sort by index; the map node's own step, which gathers them, comes after its items. */
 function itemIndex(step: StepRecord): number {
   const m = /-map-(\d+)$/.exec(step.name);
-  return m ? Number(m[1]) + 1 : 0;
+  return m ? Number(m[1]) : Number.MAX_SAFE_INTEGER;
 }

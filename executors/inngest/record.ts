@@ -185,7 +185,7 @@ function observedStep(node: CompiledNode, o: ObservedStep, runStatus: RunStatus)
 
 function itemIndex(name: string): number {
   const m = /-map-(\d+)$/.exec(name);
-  return m ? Number(m[1]) + 1 : 0;
+  return m ? Number(m[1]) : Number.MAX_SAFE_INTEGER;
 }
 
 function tryJson(text: string): unknown {

@@ -1,0 +1,75 @@
+// Which Inngest runs our workflows: Cloud, a dev server, or the embedded in-process runner?
+import type { RunOptions } from "../../convex/runOptions.ts";
+import type { Executor } from "../executor.ts";
+import { createInngestClient, isDevMode } from "./client.ts";
+import { EmbeddedInngestExecutor } from "./embedded.ts";
+import { InngestExecutor } from "./executor.ts";
+import { nodeEnvFactory } from "./node-env.ts";
+import { DEFAULT_RETRIES } from "./orchestrator.ts";
+import { InngestRestClient, resolveApiTarget } from "./rest.ts";
+
+export interface InngestBackendOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Where the one line naming the backend goes (stderr in the CLI). */
+  announce?: (line: string) => void;
+  runOptions?: Partial<RunOptions>;
+  /** Secret values the workflow's `$secret` references name. */
+  secrets?: Record<string, string>;
+}
+
+/**
+ * Returns the Inngest executor the environment asks for: the dev server with INNGEST_DEV=1, Inngest
+ * Cloud with INNGEST_EVENT_KEY plus INNGEST_SIGNING_KEY (or INNGEST_API_KEY), else the embedded
+ * runner. Throws when only some Cloud credentials are set, naming the missing one.
+ */
+export function createInngestExecutor(options: InngestBackendOptions = {}): Executor {
+  const env = options.env ?? process.env;
+  const announce = options.announce ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const run = options.runOptions ?? {};
+  const retries = Math.min(
+    20,
+    Math.max(0, run.maxAttempts !== undefined ? run.maxAttempts - 1 : DEFAULT_RETRIES),
+  );
+  const target = resolveApiTarget(env);
+  const dev = isDevMode(env);
+  const hasEventKey = !!env.INNGEST_EVENT_KEY;
+  if (!dev && (hasEventKey || target.key)) {
+    if (!hasEventKey)
+      throw new Error(
+        "Inngest Cloud needs INNGEST_EVENT_KEY to send runs (or unset the keys to run embedded)",
+      );
+    if (!target.key) {
+      throw new Error(
+        "Inngest Cloud needs INNGEST_SIGNING_KEY or INNGEST_API_KEY to read runs (or unset the keys to run embedded)",
+      );
+    }
+  }
+  if (dev || hasEventKey) {
+    announce(
+      `inngest: ${dev ? "dev server" : "Inngest Cloud"} at ${target.baseUrl} (the function is served by \`cutover serve-inngest\`)`,
+    );
+    const missing = Object.keys(options.secrets ?? {}).filter((name) => env[name] === undefined);
+    if (missing.length > 0) announce(`inngest: the serving process must define ${missing.join(", ")}`);
+    return new InngestExecutor({
+      client: createInngestClient(env),
+      rest: new InngestRestClient({ baseUrl: target.baseUrl, key: target.key }),
+      redactPaths: run.redactPaths,
+    });
+  }
+  announce(
+    "inngest: embedded runner (execute-workflow in-process via @inngest/test; no Inngest credentials set)",
+  );
+  return new EmbeddedInngestExecutor({
+    env: nodeEnvFactory({ httpAllowHosts: run.httpAllowHosts, secrets: options.secrets }),
+    retries,
+    parallelism: run.parallelism,
+    finishTimeoutMs: run.timeoutMs,
+    payloadThresholdBytes: run.payloadThresholdBytes,
+    redactPaths: run.redactPaths,
+    retryDelayMs:
+      run.backoffBaseMs === undefined
+        ? undefined
+        : (attempt, after) =>
+            after ?? Math.min(run.backoffMaxMs ?? 30_000, run.backoffBaseMs! * 2 ** (attempt - 1)),
+  });
+}
