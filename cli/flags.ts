@@ -1,0 +1,335 @@
+// How does an operator read and change a workflow's flag, or pull the global kill switch? `cutover flags ...`.
+import type { Command } from "commander";
+import { applyFlagChange, clearWorkspaceOverride, type FlagChange } from "../flags/edit.ts";
+import { FlagConflictError, FlagRefusedError, FlagValidationError } from "../flags/errors.ts";
+import { type FlagDoc, type FlagState, flagState, type Globals, ShadowProvider } from "../flags/flag.ts";
+import { resolveRoute } from "../flags/route.ts";
+import { STAGES, Stage } from "../flags/stage.ts";
+import type { ControlStore } from "../store/port.ts";
+import { UsageError } from "./exit.ts";
+import { printJson } from "./io.ts";
+import { withStore } from "./store.ts";
+
+interface WriteOptions {
+  reason?: string;
+  actor?: string;
+  expectVersion?: string;
+  json?: boolean;
+}
+
+interface SetOptions extends WriteOptions {
+  sample?: string;
+  shadowProvider?: string;
+  budgetUsd?: string;
+  workspace?: string;
+}
+
+/** Returns who is changing the flag: --actor, else $USER, else "operator". */
+function actorOf(options: WriteOptions): string {
+  return options.actor?.trim() || process.env.USER || "operator";
+}
+
+function reasonOf(options: WriteOptions): string {
+  const reason = options.reason?.trim();
+  if (!reason)
+    throw new UsageError('--reason is required: every flag change needs a reason (--reason "...")');
+  return reason;
+}
+
+function numberOption(name: string, raw: string | undefined, min: number, max = Number.POSITIVE_INFINITY) {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+    const range = max === Number.POSITIVE_INFINITY ? `a number ≥ ${min}` : `a number from ${min} to ${max}`;
+    throw new UsageError(`${name} must be ${range}, got "${raw}"`);
+  }
+  return n;
+}
+
+function expectedVersionOf(options: WriteOptions): number | undefined {
+  const v = numberOption("--expect-version", options.expectVersion, 0);
+  if (v !== undefined && !Number.isInteger(v)) {
+    throw new UsageError(`--expect-version must be an integer ≥ 0, got "${options.expectVersion}"`);
+  }
+  return v;
+}
+
+function stageOf(raw: string): Stage {
+  const parsed = Stage.safeParse(raw);
+  if (!parsed.success) throw new UsageError(`stage must be one of ${STAGES.join(", ")}, got "${raw}"`);
+  return parsed.data;
+}
+
+function onOff(raw: string, what: string): boolean {
+  if (raw === "on") return true;
+  if (raw === "off") return false;
+  throw new UsageError(`${what} takes on or off, got "${raw}"`);
+}
+
+/** Runs a compare-and-set; conflicts and refusals are a negative answer (exit 1), bad input a usage error. */
+async function writeOrExplain<T>(write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await write();
+  } catch (err) {
+    if (err instanceof FlagValidationError) throw new UsageError(err.message);
+    if (err instanceof FlagConflictError || err instanceof FlagRefusedError) {
+      process.stderr.write(`cutover: ${err.message}\n`);
+      if (err instanceof FlagConflictError) {
+        process.stderr.write(
+          "cutover: nothing was written; re-read the flag and retry with the current version\n",
+        );
+      }
+      process.exitCode = 1;
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+function describeState(s: FlagState | null): string {
+  if (!s) return "(no flag: convex)";
+  const overrides = Object.entries(s.workspaceOverrides).map(
+    ([ws, o]) => `${ws}=${o.stage}${o.samplePct === undefined ? "" : `@${o.samplePct}%`}`,
+  );
+  return `${s.stage} sample ${s.samplePct}% provider ${s.shadowProvider} budget $${s.dailyBudgetUsd}/day${overrides.length ? ` overrides ${overrides.join(",")}` : ""}`;
+}
+
+function globalsLine(g: Globals): string {
+  return `kill switch: ${g.killSwitch ? "ON (everything runs on convex only)" : "off"} · legacy executor: ${g.legacyRemoved ? "removed (nothing routes to convex)" : "present"} · globals version ${g.version}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+async function list(store: ControlStore, options: { json?: boolean }): Promise<void> {
+  const [globals, flags] = await Promise.all([store.getGlobals(), store.listFlags()]);
+  if (options.json) {
+    printJson({ globals, flags });
+    return;
+  }
+  const lines = [globalsLine(globals)];
+  if (flags.length === 0) lines.push("no flags set: every workflow runs on convex");
+  else {
+    const rows = [
+      ["WORKFLOW", "STAGE", "SAMPLE", "PROVIDER", "BUDGET/DAY", "OVERRIDES", "VERSION", "UPDATED"],
+    ];
+    for (const f of flags) {
+      rows.push([
+        f.workflowId,
+        f.stage,
+        `${f.samplePct}%`,
+        f.shadowProvider,
+        `$${f.dailyBudgetUsd}`,
+        String(Object.keys(f.workspaceOverrides).length),
+        String(f.version),
+        `${f.updatedAt} by ${f.updatedBy}`,
+      ]);
+    }
+    lines.push(table(rows));
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+async function get(store: ControlStore, workflowId: string, options: { json?: boolean }): Promise<void> {
+  const [flag, globals, audit] = await Promise.all([
+    store.getFlag(workflowId),
+    store.getGlobals(),
+    store.listAudit(workflowId),
+  ]);
+  const route = resolveRoute(flag, globals, "");
+  if (options.json) {
+    printJson({ workflowId, flag, globals, route, audit });
+    return;
+  }
+  const lines = [
+    `${workflowId}: ${flag ? `${describeState(flagState(flag))} (version ${flag.version}, ${flag.updatedAt} by ${flag.updatedBy})` : describeState(null)}`,
+    `routes: primary ${route.primary}, shadow ${route.shadow ?? "none"}${route.shadow ? ` on ${route.samplePct}%` : ""} (${route.reason})`,
+    globalsLine(globals),
+  ];
+  if (audit.length) {
+    lines.push("audit:");
+    for (const a of audit) {
+      lines.push(
+        `  v${a.version} ${a.at} ${a.actor}: ${a.from ? describeState(a.from as FlagState) : "(new)"} → ${describeState(a.to as FlagState)} — ${a.reason}`,
+      );
+    }
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+// Write commands check every option before the store is opened: bad usage leaves nothing behind, not even a file.
+async function set(workflowId: string, rawStage: string, options: SetOptions): Promise<void> {
+  const stage = stageOf(rawStage);
+  const change: FlagChange = {
+    stage,
+    samplePct: numberOption("--sample", options.sample, 0, 100),
+    dailyBudgetUsd: numberOption("--budget-usd", options.budgetUsd, 0),
+    workspaceId: options.workspace,
+  };
+  if (options.shadowProvider !== undefined) {
+    const p = ShadowProvider.safeParse(options.shadowProvider);
+    if (!p.success) {
+      throw new UsageError(`--shadow-provider must be replay or live, got "${options.shadowProvider}"`);
+    }
+    change.shadowProvider = p.data;
+  }
+  if (options.workspace !== undefined && options.workspace.trim() === "") {
+    throw new UsageError("--workspace must name a workspace");
+  }
+  const reason = reasonOf(options);
+  const expected = expectedVersionOf(options);
+  await withStore(async (store) => {
+    const current = await store.getFlag(workflowId);
+    const next = applyFlagChange(current ? flagState(current) : null, change);
+    const doc = await writeOrExplain(() =>
+      store.compareAndSetFlag({
+        workflowId,
+        expectedVersion: expected ?? current?.version ?? 0,
+        next,
+        actor: actorOf(options),
+        reason,
+      }),
+    );
+    if (doc) reportWrite(current, doc, options);
+  });
+}
+
+async function clearOverride(workflowId: string, options: SetOptions): Promise<void> {
+  const workspace = options.workspace?.trim();
+  if (!workspace) throw new UsageError("--workspace is required: the override to clear");
+  const reason = reasonOf(options);
+  const expected = expectedVersionOf(options);
+  await withStore(async (store) => {
+    const current = await store.getFlag(workflowId);
+    const next = current ? clearWorkspaceOverride(flagState(current), workspace) : null;
+    if (!current || !next) {
+      process.stderr.write(`cutover: ${workflowId} has no override for workspace ${workspace}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const doc = await writeOrExplain(() =>
+      store.compareAndSetFlag({
+        workflowId,
+        expectedVersion: expected ?? current.version,
+        next,
+        actor: actorOf(options),
+        reason,
+      }),
+    );
+    if (doc) reportWrite(current, doc, options);
+  });
+}
+
+function reportWrite(before: FlagDoc | null, after: FlagDoc, options: SetOptions): void {
+  if (after.shadowProvider === "live" && after.dailyBudgetUsd === 0 && after.stage !== "convex") {
+    process.stderr.write(
+      `cutover: warning: ${after.workflowId} uses the live shadow provider with a $0 daily budget, so live shadows will not run (set --budget-usd)\n`,
+    );
+  }
+  if (options.json) {
+    printJson(after);
+    return;
+  }
+  process.stdout.write(
+    `${after.workflowId}: ${describeState(before ? flagState(before) : null)} → ${describeState(flagState(after))} (version ${after.version})\n`,
+  );
+}
+
+async function setGlobal(
+  key: "killSwitch" | "legacyRemoved",
+  rawOnOff: string,
+  options: WriteOptions,
+): Promise<void> {
+  const value = onOff(rawOnOff, key === "killSwitch" ? "kill-switch" : "legacy-removal");
+  const reason = reasonOf(options);
+  const expected = expectedVersionOf(options);
+  await withStore(async (store) => {
+    const current = await store.getGlobals();
+    const doc = await writeOrExplain(() =>
+      store.compareAndSetGlobals({
+        expectedVersion: expected ?? current.version,
+        next: { killSwitch: current.killSwitch, legacyRemoved: current.legacyRemoved, [key]: value },
+        actor: actorOf(options),
+        reason,
+      }),
+    );
+    if (!doc) return;
+    if (options.json) {
+      printJson(doc);
+      return;
+    }
+    process.stdout.write(`${globalsLine(doc)}\n`);
+  });
+}
+
+function writeOptions(cmd: Command): Command {
+  return cmd
+    .option("--reason <text>", "why (required; recorded in the audit log)")
+    .option("--actor <name>", "who (default $USER, else operator)")
+    .option(
+      "--expect-version <n>",
+      "fail unless this is the current version (default: the version just read)",
+    )
+    .option("--json", "print the new document as JSON");
+}
+
+export function registerFlags(program: Command): void {
+  const flags = program
+    .command("flags")
+    .description("read and change per-workflow flags and the global switches");
+
+  flags
+    .command("list")
+    .description("every flag, and the global switches")
+    .option("--json", "print { globals, flags } as JSON")
+    .action((options) => withStore((store) => list(store, options)));
+
+  flags
+    .command("get <workflowId>")
+    .description("one workflow's flag, its route and its audit log")
+    .option("--json", "print { workflowId, flag, globals, route, audit } as JSON")
+    .action((workflowId, options) => withStore((store) => get(store, workflowId, options)));
+
+  writeOptions(
+    flags
+      .command("set <workflowId> <stage>")
+      .description(
+        `set a workflow's stage (${STAGES.join(" | ")}) or, with --workspace, that workspace's override`,
+      )
+      .option("--sample <pct>", "share of runs that get a shadow, 0–100")
+      .option(
+        "--shadow-provider <mode>",
+        "replay (the primary's recorded responses) or live (calls the provider)",
+      )
+      .option("--budget-usd <usd>", "daily live-shadow budget in USD")
+      .option("--workspace <id>", "set this workspace's override instead of the workflow's stage"),
+  ).action((workflowId, stage, options) => set(workflowId, stage, options));
+
+  writeOptions(
+    flags
+      .command("clear-override <workflowId>")
+      .description("remove a workspace's override")
+      .option("--workspace <id>", "the workspace whose override goes"),
+  ).action((workflowId, options) => clearOverride(workflowId, options));
+
+  writeOptions(
+    flags
+      .command("kill-switch <onOff>")
+      .description("on: every workflow runs on convex only, whatever its flag"),
+  ).action((onOffRaw, options) => setGlobal("killSwitch", onOffRaw, options));
+
+  writeOptions(
+    flags
+      .command("legacy-removal <onOff>")
+      .description("on: Convex execution is gone; refused while any flag still routes to convex"),
+  ).action((onOffRaw, options) => setGlobal("legacyRemoved", onOffRaw, options));
+}
