@@ -3,8 +3,6 @@ import { Command, CommanderError } from "commander";
 import { EXIT, UsageError } from "./exit.ts";
 import { registerFlags } from "./flags.ts";
 import { registerResults } from "./results.ts";
-import { registerFlags } from "./flags.ts";
-import { registerResults } from "./results.ts";
 import { registerReport } from "./report.ts";
 import { registerRun } from "./run.ts";
 import { registerServeInngest } from "./serve-inngest.ts";
@@ -18,8 +16,6 @@ const program = new Command()
   .exitOverride();
 
 // Command registrations (one line per command file).
-registerFlags(program);
-registerResults(program);
 registerFlags(program);
 registerResults(program);
 registerReport(program);
