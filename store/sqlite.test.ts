@@ -114,3 +114,46 @@ describe("sqlite store file", () => {
     await store.close();
   });
 });
+
+describe("sqlite store across processes", () => {
+  it("never loses an update when separate processes race read-modify-CAS on one flag", async () => {
+    const { execFile } = await import("node:child_process");
+    const { existsSync, writeFileSync } = await import("node:fs");
+    const { promisify } = await import("node:util");
+    const run = promisify(execFile);
+    const dir = join(root, "race");
+    const path = join(dir, "state.db");
+    const seed = openSqliteStore({ path });
+    await seed.compareAndSetFlag({
+      workflowId: "wf1",
+      expectedVersion: 0,
+      next: defaultFlagState(),
+      actor: "seed",
+      reason: "r",
+    });
+    await seed.close();
+
+    const tsx = join(import.meta.dirname, "..", "node_modules", ".bin", "tsx");
+    const writer = join(import.meta.dirname, "race-writer.ts");
+    const go = join(dir, "go");
+    const writers = ["a", "b", "c"].map((actor) => ({
+      ready: join(dir, `ready-${actor}`),
+      done: run(tsx, [writer, path, actor, join(dir, `ready-${actor}`), go, "30"], {
+        env: { ...process.env, CUTOVER_LOG_LEVEL: "silent" },
+      }),
+    }));
+    while (!writers.every((w) => existsSync(w.ready))) await new Promise((r) => setTimeout(r, 10));
+    writeFileSync(go, "");
+    const outcomes = (await Promise.all(writers.map((w) => w.done))).map((o) => JSON.parse(o.stdout));
+
+    const won = outcomes.reduce((s, o) => s + o.won, 0);
+    expect(outcomes.reduce((s, o) => s + o.won + o.lost, 0)).toBe(90);
+    const store = openSqliteStore({ path });
+    const audit = await store.listAudit("wf1");
+    // Every accepted write is in the audit, versions are contiguous, and each change starts where the last ended.
+    expect((await store.getFlag("wf1"))?.version).toBe(1 + won);
+    expect(audit.map((a) => a.version)).toEqual(Array.from({ length: 1 + won }, (_, i) => i + 1));
+    for (let i = 1; i < audit.length; i++) expect(audit[i].from).toEqual(audit[i - 1].to);
+    await store.close();
+  }, 60_000);
+});
