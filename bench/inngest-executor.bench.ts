@@ -1,0 +1,118 @@
+// What does the Inngest executor cost? Per-node overhead of the embedded runner as chains grow, and REST calls per waited run.
+import { performance } from "node:perf_hooks";
+import { HttpResponse, http } from "msw";
+import { setupServer } from "msw/node";
+import { convexModules } from "../executors/convex/modules.ts";
+import { embeddedExecutor } from "../executors/convex/testing.ts";
+import type { Executor } from "../executors/executor.ts";
+import { createInngestClient } from "../executors/inngest/client.ts";
+import { EmbeddedInngestExecutor } from "../executors/inngest/embedded.ts";
+import { InngestExecutor } from "../executors/inngest/executor.ts";
+import { nodeEnvFactory } from "../executors/inngest/node-env.ts";
+import { MemoryBlobStore } from "../executors/inngest/payload.ts";
+import { InngestRestClient } from "../executors/inngest/rest.ts";
+import type { CompiledWorkflow } from "../workflow/compiled.ts";
+import { compiledChain } from "./graphs.ts";
+import { type Bench, median, round } from "./measure.ts";
+
+let seq = 0;
+
+async function wallMs(executor: Executor, workflow: CompiledWorkflow): Promise<number> {
+  const runId = `bench-${++seq}`;
+  const t0 = performance.now();
+  await executor.submit({ runId, workspaceId: "bench", workflow, input: {}, provider: "mock" });
+  const record = await executor.waitFor("bench", runId);
+  const ms = performance.now() - t0;
+  if (record.status !== "completed")
+    throw new Error(`bench run ${runId} ${record.status}: ${record.error?.message}`);
+  return ms;
+}
+
+/** Returns the median milliseconds per node of `runs` chain runs of `length` llm nodes. */
+async function perNode(executor: Executor, length: number, runs: number): Promise<number> {
+  const chain = compiledChain(length);
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await wallMs(executor, chain));
+  return median(samples) / chain.topologicallySortedNodes.length;
+}
+
+/** Counts REST calls for one run of `steps` steps that finishes after `runningPolls` polls see it running. */
+async function apiCallsPerRun(steps: number, runningPolls: number) {
+  const API = "https://api.bench.inngest";
+  const EVENTS = "https://events.bench.inngest";
+  const jobs = Array.from({ length: steps }, (_, i) => ({ name: `node-n${i + 1}-llm`, status: "Completed" }));
+  let polls = 0;
+  const server = setupServer(
+    http.post(`${EVENTS}/e/:key`, () => HttpResponse.json({ ids: ["01EVT"], status: 200 })),
+    http.get(`${API}/v1/events/01EVT/runs`, () =>
+      HttpResponse.json({ data: [{ run_id: "01RUN", status: "Running" }] }),
+    ),
+    http.get(`${API}/v1/runs/01RUN`, () =>
+      HttpResponse.json({
+        data: { run_id: "01RUN", status: ++polls > runningPolls ? "Completed" : "Running" },
+      }),
+    ),
+    http.get(`${API}/v1/runs/01RUN/jobs`, ({ request }) => {
+      const url = new URL(request.url);
+      const from = Number(url.searchParams.get("cursor") ?? 0);
+      const limit = Number(url.searchParams.get("limit"));
+      const next = from + limit < jobs.length ? String(from + limit) : null;
+      return HttpResponse.json({ data: jobs.slice(from, from + limit), ...(next && { next_cursor: next }) });
+    }),
+  );
+  server.listen({ onUnhandledRequest: "error" });
+  try {
+    const rest = new InngestRestClient({ baseUrl: API, key: "signkey-bench-00000000", pollCooldownMs: 0 });
+    const waits: number[] = [];
+    const executor = new InngestExecutor({
+      client: createInngestClient({ INNGEST_EVENT_KEY: "bench", INNGEST_BASE_URL: EVENTS }),
+      rest,
+      payloads: { blobs: new MemoryBlobStore(), thresholdBytes: 256 * 1024 },
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    const workflow = compiledChain(steps);
+    await executor.submit({ runId: "api-bench", workspaceId: "bench", workflow, input: {} });
+    await executor.waitFor("bench", "api-bench");
+    return { calls: rest.requests, polls, goal: 1 + Math.ceil(steps / 50) + polls, waits };
+  } finally {
+    server.close();
+  }
+}
+
+const bench: Bench = {
+  name: "inngest-executor",
+  async run() {
+    const inngest = new EmbeddedInngestExecutor({
+      env: nodeEnvFactory({ defaultProvider: "mock" }),
+      retries: 0,
+    });
+    await perNode(inngest, 10, 1); // warm-up: module loading, JIT
+    const ms50 = await perNode(inngest, 50, 3);
+    const ms100 = await perNode(inngest, 100, 3);
+    const ms200 = await perNode(inngest, 200, 2);
+    const executions200 = inngest.statsOf(`bench-${seq}`)?.executions;
+
+    const { executor: convex } = embeddedExecutor(convexModules, { parallelism: 8 }, "mock");
+    await convex.get("bench", "warm-key");
+    await perNode(convex, 10, 1);
+    const convex200 = await perNode(convex, 200, 2);
+
+    const api = await apiCallsPerRun(120, 6);
+    return {
+      embedded_chain50_ms_per_node: round(ms50),
+      embedded_chain100_ms_per_node: round(ms100),
+      embedded_chain200_ms_per_node: round(ms200),
+      // Linear cost would keep this near 1; Inngest's replay-per-step model makes it grow with length.
+      embedded_growth_200_vs_50: round(ms200 / ms50, 2),
+      embedded_chain200_executions: executions200,
+      convex_chain200_ms_per_node: round(convex200),
+      waitfor_120_steps_api_calls: api.calls,
+      waitfor_120_steps_goal_calls: api.goal,
+      waitfor_polls: api.polls,
+      waitfor_poll_waits_ms: api.waits.map((w) => round(w, 0)),
+    };
+  },
+};
+export default bench;
