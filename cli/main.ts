@@ -1,13 +1,15 @@
 // What can an operator ask of cutover? The command line: each command registers itself from its own file.
 import { Command, CommanderError } from "commander";
+import { registerCompile } from "./compile.ts";
+import { registerDemo } from "./demo.ts";
 import { EXIT, UsageError } from "./exit.ts";
 import { registerFlags } from "./flags.ts";
-import { registerResults } from "./results.ts";
 import { registerReport } from "./report.ts";
+import { registerResults } from "./results.ts";
 import { registerRun } from "./run.ts";
 import { registerServeInngest } from "./serve-inngest.ts";
+import { registerShadow } from "./shadow.ts";
 import { registerValidate } from "./validate.ts";
-import { registerCompile } from "./compile.ts";
 
 const program = new Command()
   .name("cutover")
@@ -16,11 +18,13 @@ const program = new Command()
   .exitOverride();
 
 // Command registrations (one line per command file).
+registerDemo(program);
 registerFlags(program);
 registerResults(program);
 registerReport(program);
 registerRun(program);
 registerServeInngest(program);
+registerShadow(program);
 registerValidate(program);
 registerCompile(program);
 

@@ -2,7 +2,14 @@
 import type { FlagDoc, Globals, ShadowProvider } from "./flag.ts";
 import { type ExecutorSide, type Stage, stageExecutors } from "./stage.ts";
 
-export type RouteReason = "legacy-removed" | "kill-switch" | "no-flag" | "workspace-override" | "flag";
+/** Why the route is what it is; "experiment" marks a route given explicitly (cutover shadow), not read from a flag. */
+export type RouteReason =
+  | "legacy-removed"
+  | "kill-switch"
+  | "no-flag"
+  | "workspace-override"
+  | "flag"
+  | "experiment";
 
 export interface Route {
   primary: ExecutorSide;

@@ -1,0 +1,168 @@
+// What does a cutover look like end to end? `cutover demo`: examples into shadow, pairs through both executors, a report.
+import { readdirSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { Command } from "commander";
+import { createExecutor } from "../executors/factory.ts";
+import { defaultFlagState } from "../flags/flag.ts";
+import { aggregate } from "../reports/aggregate.ts";
+import { renderMarkdown } from "../reports/render.ts";
+import { ShadowPool } from "../shadow/pool.ts";
+import { Router } from "../shadow/router.ts";
+import { cutoverHome } from "../store/home.ts";
+import type { ControlStore, StoredParityResult } from "../store/port.ts";
+import { compileWorkflow } from "../workflow/compile.ts";
+import { UsageError } from "./exit.ts";
+import { readJsonFile } from "./io.ts";
+import { writeFileAtomically } from "./report.ts";
+import { withStore } from "./store.ts";
+
+/** The example whose Inngest shadow is made to disagree, so the report has a real mismatch to explain. */
+export const DIVERGENT_EXAMPLE = "extract";
+/** The provider that shadow calls: the mock under another seed, standing in for a model that answers differently. */
+export const DIVERGENT_PROVIDER = "mock:salt=inngest-drift";
+
+export interface DemoOptions {
+  examplesDir: string;
+  outDir: string;
+  pairsPerExample: number;
+  workspaceId: string;
+  say: (line: string) => void;
+}
+
+export interface DemoResult {
+  results: StoredParityResult[];
+  reportPath: string;
+  jsonPath: string;
+}
+
+/**
+ * Puts every example in stage `shadow` (the divergent one with a live shadow under a budget), runs
+ * `pairsPerExample` runs of each through the router with both executors embedded and the mock provider,
+ * and writes the report of those pairs under `outDir`. Returns the stored results.
+ */
+export async function runDemo(store: ControlStore, options: DemoOptions): Promise<DemoResult> {
+  const { say } = options;
+  const started = new Date().toISOString();
+  const files = readdirSync(options.examplesDir)
+    .filter((f) => f.endsWith(".json"))
+    .sort();
+  if (files.length === 0) throw new UsageError(`no example workflows in ${options.examplesDir}`);
+
+  const executors = { convex: createExecutor("convex"), inngest: createExecutor("inngest") };
+  const router = new Router({
+    store,
+    executors,
+    pool: new ShadowPool({ maxConcurrent: 4, deadlineMs: 60_000 }),
+    cassetteDir: join(cutoverHome(), "cassettes"),
+    liveShadowProvider: (t) =>
+      t.workflow.workflowId === DIVERGENT_EXAMPLE ? DIVERGENT_PROVIDER : t.provider,
+  });
+
+  const results: StoredParityResult[] = [];
+  const batch = started.replace(/[^0-9]/g, "").slice(0, 14);
+  for (const file of files) {
+    const name = basename(file, ".json");
+    const compiled = compileWorkflow(readJsonFile(join(options.examplesDir, file), "example"));
+    if (!compiled.ok) throw new UsageError(`example ${file} is invalid: ${compiled.errors[0]?.message}`);
+    const workflow = compiled.compiled;
+    const input = readJsonFile(join(options.examplesDir, "inputs", file), "example input");
+    const divergent = workflow.workflowId === DIVERGENT_EXAMPLE;
+    const current = await store.getFlag(workflow.workflowId);
+    await store.compareAndSetFlag({
+      workflowId: workflow.workflowId,
+      expectedVersion: current?.version ?? 0,
+      next: {
+        ...defaultFlagState(),
+        stage: "shadow",
+        samplePct: 100,
+        ...(divergent ? { shadowProvider: "live" as const, dailyBudgetUsd: 1 } : {}),
+      },
+      actor: "demo",
+      reason: divergent
+        ? "demo: shadow on Inngest with a live shadow provider that answers differently"
+        : "demo: shadow on Inngest, replaying the primary's LLM answers",
+    });
+    say(
+      `${name}: stage shadow (Convex answers, Inngest shadows${divergent ? `, live shadow via ${DIVERGENT_PROVIDER}` : ""})`,
+    );
+    for (let i = 0; i < options.pairsPerExample; i++) {
+      const dispatch = await router.dispatch({
+        runId: `demo_${batch}_${name}_${i}`,
+        workspaceId: options.workspaceId,
+        workflow,
+        input,
+        trigger: "internal",
+        provider: "mock",
+      });
+      const result = await dispatch.settled;
+      if (!result) throw new Error(`pair ${dispatch.pairId ?? dispatch.runId} produced no result`);
+      results.push(result);
+      say(`  ${dispatch.runId}: ${result.verdict}`);
+    }
+  }
+
+  const report = await aggregate(results);
+  const markdown = renderMarkdown({ ...report, since: started });
+  const reportPath = join(options.outDir, "report.md");
+  const jsonPath = join(options.outDir, "report.json");
+  writeFileAtomically(reportPath, markdown);
+  writeFileAtomically(jsonPath, `${JSON.stringify({ ...report, since: started, results }, null, 2)}\n`);
+  return { results, reportPath, jsonPath };
+}
+
+/** Returns the explanation lines of the first mismatch: which node and path differ, with both values. */
+export function explainMismatch(results: readonly StoredParityResult[]): string[] {
+  const mismatch = results.find((r) => r.verdict === "mismatch");
+  if (!mismatch) return ["No mismatch in this batch."];
+  const findings = mismatch.findings as {
+    severity: string;
+    category: string;
+    nodeId?: string;
+    path?: string;
+    message: string;
+    primary?: unknown;
+    shadow?: unknown;
+  }[];
+  const lines = [`Why ${mismatch.pairId} (${mismatch.workflowId}) is a mismatch:`];
+  for (const f of findings.filter((x) => x.severity === "major" || x.severity === "critical").slice(0, 6)) {
+    lines.push(`  - [${f.category}${f.nodeId ? ` @ ${f.nodeId}` : ""}] ${f.message}`);
+    if (f.path) lines.push(`      path:    ${f.path}`);
+    if (f.primary !== undefined) lines.push(`      primary: ${JSON.stringify(f.primary)}`);
+    if (f.shadow !== undefined) lines.push(`      shadow:  ${JSON.stringify(f.shadow)}`);
+  }
+  return lines;
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command("demo")
+    .description(
+      "put the examples in shadow, run pairs through both embedded executors, print and write the report",
+    )
+    .option("--examples <dir>", "example workflows (each with inputs/<name>.json)", "examples")
+    .option("--out <dir>", "where the report is written", join("reports", "out"))
+    .option("--pairs <n>", "pairs per example", "3")
+    .option("--workspace <id>", "workspace the demo runs belong to", "demo")
+    .action(async (opts: { examples: string; out: string; pairs: string; workspace: string }) => {
+      const pairsPerExample = Number(opts.pairs);
+      if (!Number.isInteger(pairsPerExample) || pairsPerExample < 1 || pairsPerExample > 100) {
+        throw new UsageError(`--pairs must be a whole number from 1 to 100, got "${opts.pairs}"`);
+      }
+      const say = (line: string) => process.stdout.write(`${line}\n`);
+      say(`cutover demo — state in ${cutoverHome()}, mock LLM provider, both executors embedded\n`);
+      const { results, reportPath, jsonPath } = await withStore((store) =>
+        runDemo(store, {
+          examplesDir: opts.examples,
+          outDir: opts.out,
+          pairsPerExample,
+          workspaceId: opts.workspace,
+          say,
+        }),
+      );
+      const report = await aggregate(results);
+      say("");
+      say(renderMarkdown(report));
+      for (const line of explainMismatch(results)) say(line);
+      say(`\nReport written to ${reportPath} and ${jsonPath}.`);
+    });
+}

@@ -1,0 +1,197 @@
+// Do the two executors agree on this workflow and input? `cutover shadow`: one-off pairs on the embedded defaults.
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { type Command, Option } from "commander";
+import { createExecutor } from "../executors/factory.ts";
+import type { RunRecord } from "../executors/records.ts";
+import type { Route } from "../flags/route.ts";
+import type { ExecutorSide } from "../flags/stage.ts";
+import type { ParityResult } from "../parity/compare.ts";
+import { parsePolicy } from "../parity/policy.ts";
+import { ShadowPool } from "../shadow/pool.ts";
+import { Router } from "../shadow/router.ts";
+import { cutoverHome } from "../store/home.ts";
+import type { ControlStore, StoredParityResult } from "../store/port.ts";
+import { allowHostsFromEnv } from "../workflow/allow-hosts.ts";
+import { EXIT, UsageError } from "./exit.ts";
+import { printJson, readJsonFile } from "./io.ts";
+import { type PreparedRun, prepareRun } from "./run.ts";
+import { withStore } from "./store.ts";
+
+export interface ShadowCommandOptions {
+  input?: string;
+  inputFile?: string;
+  primary: ExecutorSide;
+  provider: string;
+  shadowProvider: "replay" | "live";
+  workspace: string;
+  count: string;
+  policy?: string;
+  deadline: string;
+  json?: boolean;
+}
+
+/** One pair as `cutover shadow --json` prints it. */
+export interface ShadowPairOutput {
+  primary: RunRecord;
+  shadow: RunRecord | null;
+  parity: Pick<ParityResult, "verdict" | "findings" | "summary"> | StoredParityResult | null;
+}
+
+/** Returns a route pairing `primary` with the other executor on every run (no flag is read or written). */
+export function experimentRoute(primary: ExecutorSide, shadowProvider: "replay" | "live"): Route {
+  return {
+    primary,
+    shadow: primary === "convex" ? "inngest" : "convex",
+    stage: primary === "convex" ? "shadow" : "live",
+    samplePct: 100,
+    shadowProvider,
+    dailyBudgetUsd: Number.POSITIVE_INFINITY,
+    flagVersion: 0,
+    reason: "experiment",
+  };
+}
+
+/**
+ * Runs `count` pairs of the prepared workflow through the router with both executors embedded, stores
+ * them like any shadow pair, and returns each pair's records and parity.
+ */
+export async function runShadowPairs(
+  store: ControlStore,
+  prepared: PreparedRun,
+  options: {
+    primary: ExecutorSide;
+    provider: string;
+    shadowProvider: "replay" | "live";
+    workspaceId: string;
+    count: number;
+    deadlineMs: number;
+    policy?: ReturnType<typeof parsePolicy>;
+    liveShadowProvider?: string;
+    runIdPrefix?: string;
+  },
+): Promise<ShadowPairOutput[]> {
+  const executorOptions = {
+    runOptions: { httpAllowHosts: allowHostsFromEnv() },
+    secrets: prepared.secretValues,
+  };
+  const executors = {
+    convex: createExecutor("convex", executorOptions),
+    inngest: createExecutor("inngest", executorOptions),
+  };
+  const router = new Router({
+    store,
+    executors,
+    pool: new ShadowPool({ maxConcurrent: 4, deadlineMs: options.deadlineMs }),
+    cassetteDir: join(cutoverHome(), "cassettes"),
+    routeFor: () => experimentRoute(options.primary, options.shadowProvider),
+    ...(options.liveShadowProvider ? { liveShadowProvider: () => options.liveShadowProvider! } : {}),
+    ...(options.policy ? { policy: options.policy } : {}),
+  });
+  const out: ShadowPairOutput[] = [];
+  const prefix = options.runIdPrefix ?? `cli_${randomUUID().slice(0, 8)}`;
+  for (let i = 0; i < options.count; i++) {
+    const runId = `${prefix}_${i}`;
+    const dispatch = await router.dispatch({
+      runId,
+      workspaceId: options.workspaceId,
+      workflow: prepared.workflow,
+      input: prepared.input,
+      trigger: "cli",
+      provider: options.provider,
+    });
+    const stored = await dispatch.settled;
+    const primary = await executors[options.primary].waitFor(options.workspaceId, runId);
+    const records = dispatch.pairId ? await store.getRunRecords(dispatch.pairId, options.workspaceId) : null;
+    out.push({ primary, shadow: records?.shadow ?? null, parity: stored });
+  }
+  return out;
+}
+
+/** Returns the readable lines for one pair: verdict, then the findings that count, then a count of info ones. */
+export function describePair(pair: ShadowPairOutput): string {
+  const parity = pair.parity;
+  const head = `${pair.primary.runId}: primary ${pair.primary.executor} ${pair.primary.status}, shadow ${
+    pair.shadow ? `${pair.shadow.executor} ${pair.shadow.status}` : "none"
+  } → ${parity?.verdict ?? "no result"}`;
+  if (!parity) return head;
+  const findings = parity.findings as {
+    severity: string;
+    category: string;
+    nodeId?: string;
+    path?: string;
+    message: string;
+  }[];
+  const counted = findings.filter((f) => f.severity !== "info");
+  const lines = counted.map(
+    (f) =>
+      `  ${f.severity.padEnd(8)} ${f.category.padEnd(8)} ${f.nodeId ? `[${f.nodeId}] ` : ""}${f.message}${f.path ? ` (${f.path})` : ""}`,
+  );
+  const info = findings.length - counted.length;
+  if (info > 0) lines.push(`  (${info} info finding${info === 1 ? "" : "s"}: timings, attempts, latency)`);
+  return [head, ...lines].join("\n");
+}
+
+export function registerShadow(program: Command): void {
+  program
+    .command("shadow")
+    .description("run a workflow on both executors (embedded defaults) and compare each pair")
+    .argument("<workflow.json>", "builder-format workflow file")
+    .option("--input <json>", "run input as JSON text")
+    .option("--input-file <path>", "run input from a JSON file")
+    .addOption(
+      new Option("--primary <executor>", "which executor answers")
+        .choices(["convex", "inngest"])
+        .default("convex"),
+    )
+    .option("--provider <spec>", "the primary's LLM provider: mock, openai, replay:<cassette>", "mock")
+    .addOption(
+      new Option("--shadow-provider <mode>", "replay the primary's LLM answers, or call the provider live")
+        .choices(["replay", "live"])
+        .default("replay"),
+    )
+    .option("--workspace <id>", "workspace the runs belong to", "default")
+    .option("--count <n>", "how many pairs to run", "1")
+    .option("--policy <file>", "comparator policy (JSON)")
+    .option("--deadline <ms>", "the shadow's deadline", "60000")
+    .option("--json", "print { primary, shadow, parity } (an array with --count > 1)")
+    .action(async (workflowPath: string, opts: ShadowCommandOptions) => {
+      const count = Number(opts.count);
+      if (!Number.isInteger(count) || count < 1 || count > 1000) {
+        throw new UsageError(`--count must be a whole number from 1 to 1000, got "${opts.count}"`);
+      }
+      const deadlineMs = Number(opts.deadline);
+      if (!Number.isInteger(deadlineMs) || deadlineMs <= 0) {
+        throw new UsageError(
+          `--deadline must be a positive whole number of milliseconds, got "${opts.deadline}"`,
+        );
+      }
+      let policy: ReturnType<typeof parsePolicy> | undefined;
+      if (opts.policy) {
+        try {
+          policy = parsePolicy(readJsonFile(opts.policy, "policy"));
+        } catch (err) {
+          if (err instanceof UsageError) throw err;
+          throw new UsageError(`policy ${opts.policy} is invalid: ${(err as Error).message}`);
+        }
+      }
+      const prepared = prepareRun(workflowPath, { ...opts, executor: opts.primary });
+      const pairs = await withStore((store) =>
+        runShadowPairs(store, prepared, {
+          primary: opts.primary,
+          provider: opts.provider,
+          shadowProvider: opts.shadowProvider,
+          workspaceId: opts.workspace,
+          count,
+          deadlineMs,
+          ...(policy ? { policy } : {}),
+        }),
+      );
+      if (opts.json) printJson(count === 1 ? pairs[0] : pairs);
+      else for (const pair of pairs) process.stdout.write(`${describePair(pair)}\n`);
+      const anyMismatch = pairs.some(
+        (p) => !p.parity || p.parity.verdict === "mismatch" || p.parity.verdict === "shadow-timeout",
+      );
+      process.exitCode = anyMismatch ? EXIT.negative : EXIT.ok;
+    });
+}
