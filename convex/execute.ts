@@ -5,16 +5,17 @@ import { executeRun } from "../executors/convex/execute-run.ts";
 import type { ExecutionPort } from "../executors/convex/port.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import { internal } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
 import { internalAction } from "./_generated/server";
 import type { RunOptions } from "./runOptions";
 
 /** Scheduled by `runs.start`; `inputJson` is the caller's unredacted input (the record keeps it redacted). */
 export const run = internalAction({
-  args: { runId: v.string(), inputJson: v.string() },
-  handler: async (ctx, { runId, inputJson }) => {
+  args: { run: v.id("runs"), inputJson: v.string() },
+  handler: async (ctx, { run, inputJson }) => {
     const port: ExecutionPort = {
       load: async () => {
-        const loaded = await ctx.runQuery(internal.runs.loadForExecution, { runId });
+        const loaded = await ctx.runQuery(internal.runs.loadForExecution, { run });
         if (!loaded) return null;
         return {
           provider: loaded.run.provider,
@@ -22,15 +23,17 @@ export const run = internalAction({
           workflow: JSON.parse(loaded.compiledJson) as CompiledWorkflow,
         };
       },
-      markStarted: (at) => ctx.runMutation(internal.runs.markStarted, { runId, at }),
-      beginStep: (step) => ctx.runMutation(internal.steps.begin, { runId, ...step }),
-      finishStep: (step) => ctx.runMutation(internal.steps.finish, { runId, ...step }),
+      markStarted: (at) => ctx.runMutation(internal.runs.markStarted, { run, at }),
+      beginStep: ({ stepRef, ...step }) =>
+        ctx.runMutation(internal.steps.begin, { run, step: stepRef as Id<"steps"> | undefined, ...step }),
+      finishStep: ({ stepRef, ...step }) =>
+        ctx.runMutation(internal.steps.finish, { run, step: stepRef as Id<"steps">, ...step }),
       skipStep: async (step) => {
-        await ctx.runMutation(internal.steps.skip, { runId, ...step });
+        await ctx.runMutation(internal.steps.skip, { run, ...step });
       },
-      isCancelRequested: () => ctx.runQuery(internal.runs.isCancelRequested, { runId }),
+      isCancelRequested: () => ctx.runQuery(internal.runs.isCancelRequested, { run }),
       finishRun: async (end) => {
-        await ctx.runMutation(internal.runs.finish, { runId, ...end });
+        await ctx.runMutation(internal.runs.finish, { run, ...end });
       },
       storeBlob: async (text) => {
         const id = await ctx.storage.store(new Blob([text], { type: "application/json" }));

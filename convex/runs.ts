@@ -78,7 +78,7 @@ export const start = mutation({
     const recordedInput = JSON.stringify(
       redact(JSON.parse(args.inputJson), prefixed("input", options.redactPaths)),
     );
-    await ctx.db.insert("runs", {
+    const run = await ctx.db.insert("runs", {
       workspaceId: args.workspaceId,
       runId: args.runId,
       workflowId: workflow.workflowId,
@@ -93,7 +93,7 @@ export const start = mutation({
       shadow: args.shadow,
       options,
     });
-    await ctx.scheduler.runAfter(0, internal.execute.run, { runId: args.runId, inputJson: args.inputJson });
+    await ctx.scheduler.runAfter(0, internal.execute.run, { run, inputJson: args.inputJson });
     return { runId: args.runId, created: true, status: "queued" as const };
   },
 });
@@ -115,6 +115,15 @@ export const get = query({
       .withIndex("by_run", (q) => q.eq("runId", run.runId))
       .collect();
     return { run, steps: steps.filter((s) => s.workspaceId === args.workspaceId) };
+  },
+});
+
+/** Returns the run's status alone (what a waiter polls), or null when the workspace has no such run. */
+export const status = query({
+  args: { apiKey: v.string(), workspaceId: v.string(), runId: v.string() },
+  handler: async (ctx, args) => {
+    await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
+    return (await runInWorkspace(ctx, args.workspaceId, args.runId))?.status ?? null;
   },
 });
 
@@ -182,9 +191,9 @@ export const cancel = mutation({
 
 /** The action's view of its run: the record, its options and the compiled workflow. */
 export const loadForExecution = internalQuery({
-  args: { runId: v.string() },
+  args: { run: v.id("runs") },
   handler: async (ctx, args) => {
-    const run = await runById(ctx, args.runId);
+    const run = await ctx.db.get(args.run);
     if (!run) return null;
     const version = await ctx.db
       .query("workflowVersions")
@@ -199,9 +208,9 @@ export const loadForExecution = internalQuery({
 
 /** Moves a queued run to running; returns false when it must not run (canceled, or already started). */
 export const markStarted = internalMutation({
-  args: { runId: v.string(), at: v.number() },
+  args: { run: v.id("runs"), at: v.number() },
   handler: async (ctx, args) => {
-    const run = await runById(ctx, args.runId);
+    const run = await ctx.db.get(args.run);
     if (run?.status !== "queued" || run.cancelRequested) return false;
     await ctx.db.patch(run._id, { status: "running", startedAt: args.at });
     return true;
@@ -210,8 +219,8 @@ export const markStarted = internalMutation({
 
 /** Returns true when someone asked the run to stop. */
 export const isCancelRequested = internalQuery({
-  args: { runId: v.string() },
-  handler: async (ctx, args) => (await runById(ctx, args.runId))?.cancelRequested ?? true,
+  args: { run: v.id("runs") },
+  handler: async (ctx, args) => (await ctx.db.get(args.run))?.cancelRequested ?? true,
 });
 
 /**
@@ -221,18 +230,18 @@ export const isCancelRequested = internalQuery({
  */
 export const finish = internalMutation({
   args: {
-    runId: v.string(),
+    run: v.id("runs"),
     status: v.union(v.literal("completed"), v.literal("failed"), v.literal("canceled")),
     outputJson: v.optional(v.string()),
     error: v.optional(v.object({ code: v.string(), message: v.string() })),
     at: v.number(),
   },
   handler: async (ctx, args) => {
-    const run = await runById(ctx, args.runId);
+    const run = await ctx.db.get(args.run);
     if (!run || TERMINAL.has(run.status)) return;
     const steps = await ctx.db
       .query("steps")
-      .withIndex("by_run", (q) => q.eq("runId", args.runId))
+      .withIndex("by_run", (q) => q.eq("runId", run.runId))
       .collect();
     let input = 0;
     let output = 0;

@@ -85,7 +85,6 @@ export default defineSchema({
     finishedAt: v.optional(v.number()),
   })
     .index("by_run", ["runId"])
-    .index("by_run_name", ["runId", "name"])
     .index("by_workspace_status_time", ["workspaceId", "status", "startedAt"]),
   logs: defineTable({
     workspaceId: v.string(),

@@ -1,58 +1,45 @@
 // How does the executing action record each step? Internal mutations for start, finish and skip.
+// They address the run and step by document id: a lookup that stays constant-time however many steps
+// a run (or the deployment) holds, where an index query would be a scan in the embedded runtime.
 import { v } from "convex/values";
-import type { Doc } from "./_generated/dataModel";
-import { internalMutation, type MutationCtx } from "./_generated/server";
+import { internalMutation } from "./_generated/server";
 
-async function runOf(ctx: MutationCtx, runId: string): Promise<Doc<"runs"> | null> {
-  return await ctx.db
-    .query("runs")
-    .withIndex("by_run", (q) => q.eq("runId", runId))
-    .unique();
-}
-
-async function stepOf(ctx: MutationCtx, runId: string, name: string) {
-  return await ctx.db
-    .query("steps")
-    .withIndex("by_run_name", (q) => q.eq("runId", runId).eq("name", name))
-    .unique();
-}
-
-const identity = { runId: v.string(), name: v.string(), nodeId: v.string(), type: v.string() };
+const identity = { run: v.id("runs"), name: v.string(), nodeId: v.string(), type: v.string() };
 
 /**
- * Records that an attempt of a step starts. Returns false, recording nothing, when the run was asked
- * to stop or has ended: that is where cancellation is honoured between steps.
+ * Records that an attempt of a step starts and returns the step's id (pass it back for later attempts
+ * and for finish). Returns null, recording nothing, when the run was asked to stop or has ended:
+ * that is where cancellation is honoured between steps.
  */
 export const begin = internalMutation({
-  args: { ...identity, attempt: v.number(), at: v.number() },
+  args: { ...identity, step: v.optional(v.id("steps")), attempt: v.number(), at: v.number() },
   handler: async (ctx, args) => {
-    const run = await runOf(ctx, args.runId);
-    if (!run || run.cancelRequested || run.status !== "running") return false;
-    const step = await stepOf(ctx, args.runId, args.name);
-    if (step) {
+    const run = await ctx.db.get(args.run);
+    if (!run || run.cancelRequested || run.status !== "running") return null;
+    if (args.step) {
       // A retry: the record keeps its first start and shows the attempt now running.
-      await ctx.db.patch(step._id, { status: "running", attempt: args.attempt, error: undefined });
-    } else {
-      await ctx.db.insert("steps", {
-        workspaceId: run.workspaceId,
-        runId: args.runId,
-        nodeId: args.nodeId,
-        name: args.name,
-        type: args.type,
-        status: "running",
-        attempt: args.attempt,
-        costUsd: 0,
-        startedAt: args.at,
-      });
+      await ctx.db.patch(args.step, { status: "running", attempt: args.attempt, error: undefined });
+      return args.step;
     }
-    return true;
+    return await ctx.db.insert("steps", {
+      workspaceId: run.workspaceId,
+      runId: run.runId,
+      nodeId: args.nodeId,
+      name: args.name,
+      type: args.type,
+      status: "running",
+      attempt: args.attempt,
+      costUsd: 0,
+      startedAt: args.at,
+    });
   },
 });
 
 /** Records how an attempt ended; returns true when the run has since been asked to stop. */
 export const finish = internalMutation({
   args: {
-    ...identity,
+    run: v.id("runs"),
+    step: v.id("steps"),
     status: v.union(v.literal("completed"), v.literal("failed"), v.literal("canceled")),
     attempt: v.number(),
     at: v.number(),
@@ -67,44 +54,32 @@ export const finish = internalMutation({
     retryInMs: v.optional(v.number()),
   },
   handler: async (ctx, args) => {
-    const run = await runOf(ctx, args.runId);
-    if (!run) return true;
-    const { retryInMs, ...fields } = args;
-    const step = await stepOf(ctx, args.runId, args.name);
-    const patch = {
-      status: fields.status,
-      attempt: fields.attempt,
-      inputJson: fields.inputJson,
-      outputJson: fields.outputJson,
-      error: fields.error,
-      tokens: fields.tokens,
-      costUsd: fields.costUsd,
-      model: fields.model,
-      settings: fields.settings,
-      finishedAt: fields.at,
-    };
-    if (step) await ctx.db.patch(step._id, patch);
-    else
-      await ctx.db.insert("steps", {
-        workspaceId: run.workspaceId,
-        runId: args.runId,
-        nodeId: args.nodeId,
-        name: args.name,
-        type: args.type,
-        startedAt: args.at,
-        ...patch,
-      });
+    const run = await ctx.db.get(args.run);
+    const step = await ctx.db.get(args.step);
+    if (!run || !step) return true;
+    await ctx.db.patch(step._id, {
+      status: args.status,
+      attempt: args.attempt,
+      inputJson: args.inputJson,
+      outputJson: args.outputJson,
+      error: args.error,
+      tokens: args.tokens,
+      costUsd: args.costUsd,
+      model: args.model,
+      settings: args.settings,
+      finishedAt: args.at,
+    });
     if (args.error) {
       await ctx.db.insert("logs", {
         workspaceId: run.workspaceId,
         runId: run.runId,
         at: args.at,
-        level: retryInMs === undefined ? "error" : "warn",
-        step: args.name,
+        level: args.retryInMs === undefined ? "error" : "warn",
+        step: step.name,
         message:
-          retryInMs === undefined
+          args.retryInMs === undefined
             ? `attempt ${args.attempt} failed: ${args.error.code} ${args.error.message}`
-            : `attempt ${args.attempt} failed: ${args.error.code}; retrying in ${retryInMs} ms`,
+            : `attempt ${args.attempt} failed: ${args.error.code}; retrying in ${args.retryInMs} ms`,
       });
     }
     return run.cancelRequested;
@@ -115,11 +90,11 @@ export const finish = internalMutation({
 export const skip = internalMutation({
   args: { ...identity, at: v.number() },
   handler: async (ctx, args) => {
-    const run = await runOf(ctx, args.runId);
-    if (!run || (await stepOf(ctx, args.runId, args.name))) return;
+    const run = await ctx.db.get(args.run);
+    if (!run) return;
     await ctx.db.insert("steps", {
       workspaceId: run.workspaceId,
-      runId: args.runId,
+      runId: run.runId,
       nodeId: args.nodeId,
       name: args.name,
       type: args.type,

@@ -11,6 +11,11 @@ export interface ConvexBackend {
     ref: M,
     args: FunctionArgs<M>,
   ): Promise<FunctionReturnType<M>>;
+  /**
+   * Resolves when the runtime has no function in flight (the embedded runtime knows; a deployment
+   * does not, and omits it). Lets waitFor sleep until a run can have changed instead of polling hard.
+   */
+  whenIdle?(): Promise<void>;
   /** Returns the API key the executor presents for a workspace. */
   apiKeyFor(workspaceId: string): Promise<string>;
 }

@@ -13,9 +13,9 @@ import { convexModules } from "./modules.ts";
  */
 export function createEmbeddedBackend(
   modules: Record<string, () => Promise<unknown>> = convexModules,
-  pollMs = 5,
+  pollMs = 10,
 ): ConvexBackend & { readonly t: ReturnType<typeof convexTest> } {
-  const t = convexTest(schema, modules as Record<string, () => Promise<any>>);
+  const t = convexTest(schema, memoized(modules));
   const keys = new Map<string, Promise<string>>();
   return {
     t,
@@ -24,6 +24,7 @@ export function createEmbeddedBackend(
     // convex-test types its args as rest parameters; the backend shape always passes exactly one.
     query: (ref, args) => (t.query as any)(ref, args),
     mutation: (ref, args) => (t.mutation as any)(ref, args),
+    whenIdle: () => t.finishInProgressScheduledFunctions(),
     apiKeyFor(workspaceId) {
       let key = keys.get(workspaceId);
       if (!key) {
@@ -33,4 +34,18 @@ export function createEmbeddedBackend(
       return key;
     },
   };
+}
+
+/**
+ * convex-test calls a module's loader on every function call. A dynamic import() of a loaded module
+ * still goes through the loader's resolve hooks (tsx answers them on another thread, ~1 ms each), so
+ * each loader runs once and its promise is kept.
+ */
+function memoized(modules: Record<string, () => Promise<unknown>>): Record<string, () => Promise<any>> {
+  return Object.fromEntries(
+    Object.entries(modules).map(([path, load]) => {
+      let loaded: Promise<unknown> | undefined;
+      return [path, () => (loaded ??= load())];
+    }),
+  );
 }

@@ -1,4 +1,5 @@
 // What does the legacy executor's action do with one run? Walk the compiled graph, record it, end it.
+import { setMaxListeners } from "node:events";
 import { redact } from "../../lib/redact.ts";
 import { ErrorCode, NodeError, toRecordError } from "../../workflow/errors.ts";
 import { prepareInput } from "../../workflow/input.ts";
@@ -26,6 +27,8 @@ export async function executeRun(port: ExecutionPort, inputJson: string): Promis
   if (!(await port.markStarted(Date.now()))) return;
   const { workflow, options } = loaded;
   const controller = new AbortController();
+  // Every step in flight listens to the run's signal; a wide fan-out is not a leak.
+  setMaxListeners(0, controller.signal);
   const deadline = setTimeout(
     () =>
       controller.abort(

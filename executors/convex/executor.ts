@@ -72,6 +72,16 @@ export class ConvexExecutor implements Executor {
       throw new ConvexExecutorError("RUN_NOT_FOUND", `workspace ${workspaceId} has no run ${runId}`);
   }
 
+  /** Waits until the run may have changed: the runtime going idle (capped), or one poll interval. */
+  private async pause(): Promise<void> {
+    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+    if (!this.backend.whenIdle) return sleep(this.backend.pollMs);
+    const before = Date.now();
+    await Promise.race([this.backend.whenIdle(), sleep(IDLE_WAIT_CAP_MS)]);
+    // Idle at once: the scheduled action has not fired yet; give it a poll interval.
+    if (Date.now() - before < 1) await sleep(this.backend.pollMs);
+  }
+
   /** Returns the record once the run is terminal; rejects with WaitTimeoutError after `timeoutMs`. */
   async waitFor(workspaceId: string, runId: string, options: WaitOptions = {}): Promise<RunRecord> {
     const startedAt = Date.now();
@@ -84,10 +94,13 @@ export class ConvexExecutor implements Executor {
       if (options.timeoutMs !== undefined && Date.now() - startedAt >= options.timeoutMs) {
         throw new WaitTimeoutError(runId, options.timeoutMs);
       }
-      await new Promise((r) => setTimeout(r, this.backend.pollMs));
+      await this.pause();
     }
   }
 }
+
+/** Longest wait between two looks at a run on a runtime that can say when it is idle. */
+const IDLE_WAIT_CAP_MS = 250;
 
 /** Runs a call, turning the deployment's ConvexError refusals into ConvexExecutorError with their code. */
 async function refusals<T>(call: () => Promise<T>): Promise<T> {

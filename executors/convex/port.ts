@@ -10,7 +10,9 @@ export interface StepIdentity {
   type: string;
 }
 
-export interface StepFinish extends StepIdentity {
+export interface StepFinish {
+  /** The step's id, as beginStep returned it. */
+  stepRef: string;
   status: "completed" | "failed" | "canceled";
   attempt: number;
   at: number;
@@ -35,8 +37,11 @@ export interface ExecutionPort {
   load(): Promise<LoadedRun | null>;
   /** Moves the run to running; false when it must not run (canceled or already started). */
   markStarted(at: number): Promise<boolean>;
-  /** Records an attempt starting; false when the run was asked to stop (nothing recorded). */
-  beginStep(step: StepIdentity & { attempt: number; at: number }): Promise<boolean>;
+  /**
+   * Records an attempt starting and returns the step's id (given back as `stepRef` for later
+   * attempts); null when the run was asked to stop (nothing recorded).
+   */
+  beginStep(step: StepIdentity & { stepRef?: string; attempt: number; at: number }): Promise<string | null>;
   /** Records how an attempt ended; true when the run has since been asked to stop. */
   finishStep(step: StepFinish): Promise<boolean>;
   skipStep(step: StepIdentity & { at: number }): Promise<void>;

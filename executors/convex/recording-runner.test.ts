@@ -28,7 +28,7 @@ function fakePort(opts: { stopAtBegin?: number; stopAfterFinish?: boolean } = {}
   const port: ExecutionPort = {
     load: async () => null,
     markStarted: async () => true,
-    beginStep: async () => ++begins !== opts.stopAtBegin,
+    beginStep: async () => (++begins !== opts.stopAtBegin ? "step-1" : null),
     finishStep: async (s) => {
       finishes.push(s);
       return opts.stopAfterFinish ?? false;

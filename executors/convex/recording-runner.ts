@@ -51,13 +51,23 @@ export class RecordingStepRunner implements StepRunner {
 
   private async attempts(label: string, node: CompiledNode, work: () => Promise<NodeOutcome>) {
     const signal = this.controller.signal;
-    const id = { name: label, nodeId: node.id, type: node.type };
+    let stepRef: string | undefined;
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) throw signal.reason;
-      if (!(await this.port.beginStep({ ...id, attempt, at: Date.now() }))) {
+      const began = await this.port.beginStep({
+        name: label,
+        nodeId: node.id,
+        type: node.type,
+        stepRef,
+        attempt,
+        at: Date.now(),
+      });
+      if (began === null) {
         this.controller.abort(canceledError());
         throw signal.reason;
       }
+      stepRef = began;
+      const id = { stepRef };
       try {
         const outcome = await raceAbort(work(), signal);
         const stopAsked = await this.port.finishStep({
