@@ -97,7 +97,33 @@ describe("runScript", () => {
     const err = await failure(runScript("function f(n) { return f(n + 1) + 1 } return f(0)", scope));
     expect(err.code).toBe("SCRIPT_MEMORY");
     expect(err.message).toMatch(/stack/);
-    expect(await runScript("function f(n) { return n ? f(n - 1) + 1 : 0 } return f(500)", scope)).toBe(500);
+    expect(await runScript("function f(n) { return n ? f(n - 1) + 1 : 0 } return f(200)", scope)).toBe(200);
+  });
+
+  it("stops native recursion (deeply nested data) with SCRIPT_MEMORY before the host stack runs out", async () => {
+    const nest = "let a = []; for (let i = 0; i < 100000; i++) a = [a];";
+    for (const body of [
+      `${nest} return JSON.stringify(a).length`,
+      `${nest} return a.toString().length`,
+      "const a = []; a[0] = a; return String(a)",
+      "return JSON.parse('['.repeat(100000) + ']'.repeat(100000))",
+    ]) {
+      expect((await failure(runScript(body, scope))).code, body).toBe("SCRIPT_MEMORY");
+    }
+    let deep: unknown = 1;
+    // Too deep for the engine's JSON.parse (or, under a smaller host stack, for the host's stringify).
+    for (let i = 0; i < 20000; i++) deep = [deep];
+    expect((await failure(runScript("return 1", { input: deep, results: {} }))).code).toBe("SCRIPT_MEMORY");
+    // A larger stack cannot be asked for: past the cap the host's stack would run out first.
+    const capped = runScript(
+      "let a = []; for (let i = 0; i < 100000; i++) a = [a]; return JSON.stringify(a).length",
+      scope,
+      {
+        stackBytes: 64 * 1024 * 1024,
+      },
+    );
+    expect((await failure(capped)).code).toBe("SCRIPT_MEMORY");
+    expect(await runScript("return input.n", scope)).toBe(3);
   });
 
   it("holds a scope larger than the memory limit to the limit", async () => {

@@ -15,7 +15,11 @@ export interface SandboxOptions {
   timeoutMs?: number;
   /** Heap of the engine; default 32 MiB. */
   memoryBytes?: number;
-  /** Interpreter stack; default 256 KiB (deep recursion fails as SCRIPT_MEMORY). */
+  /**
+   * Interpreter stack; default and maximum 64 KiB (about 350 nested JS calls; deeper fails as
+   * SCRIPT_MEMORY). Capped so the engine's own check fires before native recursion (JSON.stringify
+   * of deeply nested data) exhausts the host's stack, which the engine cannot recover from.
+   */
   stackBytes?: number;
 }
 
@@ -27,10 +31,12 @@ export interface ScriptScope {
   index?: number;
 }
 
+const MAX_STACK_BYTES = 64 * 1024;
+
 export const DEFAULT_SANDBOX: Required<SandboxOptions> = {
   timeoutMs: 1000,
   memoryBytes: 32 * 1024 * 1024,
-  stackBytes: 256 * 1024,
+  stackBytes: MAX_STACK_BYTES,
 };
 
 const MAX_MESSAGE = 1000;
@@ -129,6 +135,9 @@ async function execute(body: string, scope: ScriptScope, options: SandboxOptions
       index: scope.index,
     });
   } catch (err) {
+    if (err instanceof RangeError) {
+      throw new NodeError(ErrorCode.SCRIPT_MEMORY, "script scope is nested too deeply for the sandbox");
+    }
     throw new NodeError(ErrorCode.INTERNAL, `script scope is not JSON: ${(err as Error).message}`);
   }
   const module = await engine();
@@ -136,10 +145,11 @@ async function execute(body: string, scope: ScriptScope, options: SandboxOptions
   let context: QuickJSContext | undefined;
   const handles: QuickJSHandle[] = [];
   let limitHit = false;
+  let trapped = false;
   try {
     const rt = currentRuntime(module);
     rt.setMemoryLimit(limits.memoryBytes);
-    rt.setMaxStackSize(limits.stackBytes);
+    rt.setMaxStackSize(Math.min(Math.max(1, limits.stackBytes), MAX_STACK_BYTES));
     context = rt.newContext();
     interrupted = false;
     deadline = Date.now() + limits.timeoutMs;
@@ -168,16 +178,26 @@ async function execute(body: string, scope: ScriptScope, options: SandboxOptions
     return outcome.value;
   } catch (err) {
     if (err instanceof NodeError) throw err;
-    // The engine itself failed (a WASM trap): its state can no longer be trusted.
-    discardRuntime();
+    // The engine itself failed (a WASM trap, or the host stack ran out inside it): its memory can no
+    // longer be trusted, so nothing in it is disposed (that would abort); the module is reloaded.
+    trapped = true;
+    runtime = undefined;
     modulePromise = undefined;
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw new NodeError(
+        ErrorCode.SCRIPT_MEMORY,
+        "script exceeded its stack limit (native recursion too deep)",
+      );
+    }
     throw new NodeError(ErrorCode.SCRIPT_ERROR, `sandbox engine failure: ${(err as Error)?.message ?? err}`, {
       cause: err,
     });
   } finally {
     deadline = 0;
-    for (const handle of handles.reverse()) safeDispose(handle);
-    if (context) safeDispose(context);
+    if (!trapped) {
+      for (const handle of handles.reverse()) safeDispose(handle);
+      if (context) safeDispose(context);
+    }
     // A runtime that ran out of memory or was interrupted mid-allocation is not reused.
     if (limitHit) discardRuntime();
   }
@@ -220,7 +240,8 @@ function thrownError(name: string, message: string): NodeError {
   if (name === "InternalError" && message.startsWith("out of memory")) {
     return new NodeError(ErrorCode.SCRIPT_MEMORY, "script exceeded its memory limit");
   }
-  if (name === "InternalError" && message.startsWith("stack overflow")) {
+  // The engine raises "stack overflow" as an InternalError, or as a SyntaxError from JSON.parse.
+  if (message.startsWith("stack overflow") && (name === "InternalError" || name === "SyntaxError")) {
     return new NodeError(ErrorCode.SCRIPT_MEMORY, "script exceeded its stack limit (recursion too deep)");
   }
   return new NodeError(ErrorCode.SCRIPT_ERROR, clip(name === "Error" ? message : `${name}: ${message}`));
