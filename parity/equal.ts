@@ -1,4 +1,4 @@
-// Are two JSON values the same under the policy? The fast path that spares most pairs a full diff.
+// Are two JSON values the same under the policy? The fast path that spares most pairs a diff.
 import { sha256 } from "../lib/canonical.ts";
 import type { RuleCursor } from "./paths.ts";
 
@@ -27,45 +27,63 @@ export function closeEnough(a: number, b: number, relativeTolerance: number): bo
 }
 
 /**
- * Returns true only when a diff would find nothing: key order is irrelevant, numbers compare within
- * the tolerance, places covered by an ignore rule are skipped, references compare by hash. It may
- * return false for values the diff then finds equal (arrays matched by `id` in another order).
+ * Returns true when two JSON values are the same: key order is irrelevant, numbers compare within the
+ * tolerance, places covered by an ignore rule are skipped, payload references compare by hash.
  */
 export function sameValue(a: unknown, b: unknown, tolerance: number, ignore: RuleCursor | null): boolean {
+  return ignore ? sameIgnoring(a, b, tolerance, ignore) : same(a, b, tolerance);
+}
+
+// The common case, with no ignore rules in reach: kept small and monomorphic for speed.
+function same(a: unknown, b: unknown, tolerance: number): boolean {
   if (a === b) return true;
-  if (ignore?.covered) return true;
-  const ta = typeof a;
-  if (ta !== typeof b) return false;
-  if (ta === "number") return closeEnough(a as number, b as number, tolerance);
-  if (ta !== "object" || a === null || b === null) return false;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
+    return typeof a === "number" && typeof b === "number" && closeEnough(a, b, tolerance);
+  }
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) {
-      if (!sameValue(a[i], b[i], tolerance, ignore ? ignore.down(i) : null)) return false;
-    }
+    for (let i = 0; i < a.length; i++) if (!same(a[i], b[i], tolerance)) return false;
     return true;
   }
   if (Array.isArray(b)) return false;
-  const refA = isPayloadRef(a);
-  const refB = isPayloadRef(b);
-  if (refA || refB) return payloadHash(a) === payloadHash(b);
   const oa = a as Record<string, unknown>;
   const ob = b as Record<string, unknown>;
-  if (!ignore) {
-    let count = 0;
-    for (const k in oa) {
-      if (!Object.hasOwn(ob, k) || !sameValue(oa[k], ob[k], tolerance, null)) return false;
-      count++;
+  const keys = Object.keys(oa);
+  if (keys.length === Object.keys(ob).length) {
+    let equal = true;
+    for (const k of keys) {
+      const vb = ob[k];
+      if ((vb === undefined && !Object.hasOwn(ob, k)) || !same(oa[k], vb, tolerance)) {
+        equal = false;
+        break;
+      }
     }
-    for (const _ in ob) count--;
-    return count === 0;
+    if (equal) return true;
   }
-  for (const k in oa) {
+  // Only now ask whether these are references: two with the same hash are the same payload.
+  return (isPayloadRef(a) || isPayloadRef(b)) && payloadHash(a) === payloadHash(b);
+}
+
+function sameIgnoring(a: unknown, b: unknown, tolerance: number, ignore: RuleCursor): boolean {
+  if (ignore.covered || a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
+    return typeof a === "number" && typeof b === "number" && closeEnough(a, b, tolerance);
+  }
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i], tolerance, ignore.down(i))) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  if (isPayloadRef(a) || isPayloadRef(b)) return payloadHash(a) === payloadHash(b);
+  const oa = a as Record<string, unknown>;
+  const ob = b as Record<string, unknown>;
+  for (const k of Object.keys(oa)) {
     const below = ignore.down(k);
     if (below?.covered) continue;
     if (!Object.hasOwn(ob, k) || !sameValue(oa[k], ob[k], tolerance, below)) return false;
   }
-  for (const k in ob) {
+  for (const k of Object.keys(ob)) {
     if (!Object.hasOwn(oa, k) && !ignore.down(k)?.covered) return false;
   }
   return true;

@@ -2,8 +2,6 @@
 import type { RunRecord } from "../executors/records.ts";
 import { type Finding, finding } from "./finding.ts";
 import type { Pairing } from "./pairing.ts";
-import { stepPath } from "./pairing.ts";
-import { renderPath } from "./paths.ts";
 
 export interface LatencyFigures {
   primaryMs: number | null;
@@ -33,7 +31,7 @@ export function latencyFindings(primary: RunRecord, shadow: RunRecord, pairing: 
       }),
     );
   }
-  for (const { primary: p, shadow: s } of pairing.pairs) {
+  for (const { primary: p, shadow: s, where } of pairing.pairs) {
     const f = figures(p.durationMs, s.durationMs);
     if (f.primaryMs === null || f.shadowMs === null) continue;
     out.push(
@@ -41,7 +39,7 @@ export function latencyFindings(primary: RunRecord, shadow: RunRecord, pairing: 
         category: "latency",
         severity: "info",
         nodeId: p.nodeId,
-        path: `${renderPath(stepPath(p))}.durationMs`,
+        path: `${where}.durationMs`,
         message: `step ${p.name} took ${text(f)}`,
         primary: f.primaryMs,
         shadow: f.shadowMs,

@@ -87,14 +87,20 @@ function time(iso: string | null): number | null {
 
 const SHOWN_NAMES = 10;
 
+// UTC instants written with the same precision sort as strings (no parsing); anything else is parsed.
+function byInstant(a: string, b: string): number {
+  if (a.length === b.length && a.endsWith("Z") && b.endsWith("Z")) return a < b ? -1 : a > b ? 1 : 0;
+  return (time(a) ?? 0) - (time(b) ?? 0);
+}
+
 // The start order of the matched steps on each side, from the first place they disagree.
 function reordered(pairing: Pairing): { primary: string[]; shadow: string[] } | null {
   const timed = pairing.pairs.filter((p) => p.primary.startedAt && p.shadow.startedAt);
   if (timed.length < 2) return null;
   const order = (side: "primary" | "shadow"): string[] =>
     timed
-      .map((p, i) => ({ name: p.name, at: time(p[side].startedAt) ?? 0, i }))
-      .sort((a, b) => a.at - b.at || a.i - b.i)
+      .map((p, i) => ({ name: p.name, at: p[side].startedAt as string, i }))
+      .sort((a, b) => byInstant(a.at, b.at) || a.i - b.i)
       .map((x) => x.name);
   const p = order("primary");
   const s = order("shadow");

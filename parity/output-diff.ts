@@ -1,6 +1,6 @@
-// Where do two JSON values differ, and what is on each side? json-diff-ts, run only when the fast check fails.
+// Where do two JSON values differ, and what is on each side? A narrowing walk, with json-diff-ts on what differs.
 import { diff, type IChange } from "json-diff-ts";
-import { closeEnough, isPayloadRef, payloadHash, sameValue } from "./equal.ts";
+import { isPayloadRef, payloadHash, sameValue } from "./equal.ts";
 import { type Path, type RuleCursor, renderPath, type Segment } from "./paths.ts";
 
 export type DifferenceKind = "changed" | "added" | "removed" | "type";
@@ -21,32 +21,160 @@ export interface DiffOptions {
 
 /**
  * Returns the differences between two values found at `at` in their records: none when they are the
- * same under the options. Arrays whose elements are all objects with unique `id`s (on both sides) are
- * matched by `id`, so reordering them is no difference; other arrays are matched by index.
+ * same under the options (key order never matters; numbers within the tolerance are equal; a type
+ * change is a difference). Arrays whose elements are all objects with an `id` (string or number;
+ * unique on each side from where the two orders part) are matched by `id`, so reordering them is no
+ * difference; other arrays are matched by index.
+ *
+ * Speed: equal values cost one structural walk. Where they differ the walk descends through the
+ * children that line up (common keys, equal ids, same index) and hands json-diff-ts only what is left
+ * at each level (children on one side only, and leaves that differ), so a small change in a large
+ * value costs little more than the walk.
  */
 export function diffValues(primary: unknown, shadow: unknown, at: Path, options: DiffOptions): Difference[] {
-  if (sameValue(primary, shadow, options.relativeTolerance, options.ignore)) return [];
-  if (isPayloadRef(primary) || isPayloadRef(shadow)) {
-    return payloadHash(primary) === payloadHash(shadow)
-      ? []
-      : [{ path: at, kind: "changed", primary, shadow }];
+  const out: Difference[] = [];
+  const { ignore, relativeTolerance } = options;
+  if (!ignore?.covered && !sameValue(primary, shadow, relativeTolerance, ignore)) {
+    narrow(primary, shadow, [...at], ignore, relativeTolerance, out);
   }
-  const scan = scanArrays(primary, shadow);
-  const a = scan.hasRefs ? hashRefs(primary) : primary;
-  const b = scan.hasRefs ? hashRefs(shadow) : shadow;
-  const changes = diff(a, b, { embeddedObjKeys: scan.idKeyed, treatTypeChangeAsReplace: true });
-  const bothObjects = isPlainObject(a) && isPlainObject(b);
-  const leaves: Difference[] = [];
-  collect(changes, [...at], undefined, !bothObjects, leaves);
-  return merged(leaves).filter((d) => keep(d, at.length, options));
+  return out;
 }
 
-function keep(d: Difference, depth: number, options: DiffOptions): boolean {
-  if (options.ignore?.along(d.path.slice(depth))?.covered) return false;
-  if (d.kind === "changed" && typeof d.primary === "number" && typeof d.shadow === "number") {
-    return !closeEnough(d.primary, d.shadow, options.relativeTolerance);
+/** Finds the differences of two values already known to differ (callers check first: no path is built for equal children). */
+function narrow(
+  a: unknown,
+  b: unknown,
+  at: Segment[],
+  ignore: RuleCursor | null,
+  tolerance: number,
+  out: Difference[],
+): void {
+  if (isPayloadRef(a) || isPayloadRef(b)) {
+    if (payloadHash(a) !== payloadHash(b)) out.push({ path: at, kind: "changed", primary: a, shadow: b });
+    return;
   }
-  return true;
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const left = bag();
+    const right = bag();
+    for (const k of Object.keys(a)) {
+      const below = ignore ? ignore.down(k) : null;
+      if (below?.covered) continue;
+      if (!Object.hasOwn(b, k)) left[k] = a[k];
+      else if (sameValue(a[k], b[k], tolerance, below)) continue;
+      else if (descends(a[k], b[k])) narrow(a[k], b[k], [...at, k], below, tolerance, out);
+      else {
+        left[k] = a[k];
+        right[k] = b[k];
+      }
+    }
+    for (const k of Object.keys(b)) {
+      if (!Object.hasOwn(a, k) && !ignore?.down(k)?.covered) right[k] = b[k];
+    }
+    leftovers(left, right, at, undefined, out);
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (allHaveIds(a) && allHaveIds(b) && uniqueBeyondPrefix(a, b))
+      narrowById(a, b, at, ignore, tolerance, out);
+    else narrowByIndex(a, b, at, ignore, tolerance, out);
+    return;
+  }
+  // Different kinds or two different leaves.
+  leftovers(a, b, at, undefined, out, true);
+}
+
+function narrowById(
+  a: Record<string, unknown>[],
+  b: Record<string, unknown>[],
+  at: Segment[],
+  ignore: RuleCursor | null,
+  tolerance: number,
+  out: Difference[],
+): void {
+  const pairUp = (x: Record<string, unknown>, y: Record<string, unknown>) => {
+    if (!ignore) {
+      if (!sameValue(x, y, tolerance, null)) narrow(x, y, [...at, idSegment(x)], null, tolerance, out);
+      return;
+    }
+    const seg = idSegment(x);
+    const below = ignore.down(seg);
+    if (!below?.covered && !sameValue(x, y, tolerance, below))
+      narrow(x, y, [...at, seg], below, tolerance, out);
+  };
+  // Most arrays keep their order: pair by position while the ids line up, by id from the first that does not.
+  const aligned = alignedPrefix(a, b);
+  for (let i = 0; i < aligned; i++) pairUp(a[i], b[i]);
+  const byId = new Map<string, Record<string, unknown>>();
+  for (let i = aligned; i < b.length; i++) byId.set(String(b[i].id), b[i]);
+  const onlyA: unknown[] = [];
+  for (let i = aligned; i < a.length; i++) {
+    const id = String(a[i].id);
+    const match = byId.get(id);
+    if (match === undefined) {
+      if (!ignore?.down({ by: "id", value: id })?.covered) onlyA.push(a[i]);
+    } else {
+      byId.delete(id);
+      pairUp(a[i], match);
+    }
+  }
+  const onlyB = [...byId.entries()]
+    .filter(([id]) => !ignore?.down({ by: "id", value: id })?.covered)
+    .map(([, item]) => item);
+  if (onlyA.length || onlyB.length) {
+    const changes = diff(onlyA, onlyB, { embeddedObjKeys: { "": "id" } });
+    collect(changes, at, undefined, true, out);
+  }
+}
+
+function narrowByIndex(
+  a: unknown[],
+  b: unknown[],
+  at: Segment[],
+  ignore: RuleCursor | null,
+  tolerance: number,
+  out: Difference[],
+): void {
+  const left = bag();
+  const right = bag();
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const below = ignore ? ignore.down(i) : null;
+    if (below?.covered) continue;
+    if (i >= b.length) left[i] = a[i];
+    else if (i >= a.length) right[i] = b[i];
+    else if (sameValue(a[i], b[i], tolerance, below)) continue;
+    else if (descends(a[i], b[i])) narrow(a[i], b[i], [...at, i], below, tolerance, out);
+    else {
+      left[i] = a[i];
+      right[i] = b[i];
+    }
+  }
+  leftovers(left, right, at, "$index", out);
+}
+
+/** True when both values are containers of the same kind: the walk goes inside instead of diffing them whole. */
+function descends(a: unknown, b: unknown): boolean {
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (isPayloadRef(a) || isPayloadRef(b)) return true;
+  return Array.isArray(a) === Array.isArray(b);
+}
+
+/**
+ * Diffs what is left at one level with json-diff-ts: children on one side only, leaves that changed,
+ * children whose type changed. `childKey` says how the top-level keys become path segments.
+ */
+function leftovers(
+  a: unknown,
+  b: unknown,
+  at: Segment[],
+  childKey: string | undefined,
+  out: Difference[],
+  whole = false,
+): void {
+  if (!whole && Object.keys(a as object).length === 0 && Object.keys(b as object).length === 0) return;
+  const changes = diff(a, b, { treatTypeChangeAsReplace: true });
+  const found: Difference[] = [];
+  collect(changes, at, childKey, whole, found);
+  out.push(...merged(found));
 }
 
 /**
@@ -56,12 +184,12 @@ function keep(d: Difference, depth: number, options: DiffOptions): boolean {
 function collect(
   changes: IChange[],
   path: Segment[],
-  arrayKey: string | undefined,
+  childKey: string | undefined,
   rootWrapped: boolean,
   out: Difference[],
 ): void {
   for (const c of changes) {
-    const here = rootWrapped && c.key === "$root" ? path : [...path, segmentOf(c.key, arrayKey)];
+    const here = rootWrapped && c.key === "$root" ? path : [...path, segmentOf(c.key, childKey)];
     if (c.changes) {
       collect(c.changes, here, typeof c.embeddedKey === "string" ? c.embeddedKey : undefined, false, out);
     } else if (c.type === "ADD") out.push({ path: here, kind: "added", primary: undefined, shadow: c.value });
@@ -71,10 +199,10 @@ function collect(
   }
 }
 
-function segmentOf(key: string, arrayKey: string | undefined): Segment {
-  if (arrayKey === undefined) return key;
-  if (arrayKey === "$index") return Number(key);
-  return { by: arrayKey, value: key };
+function segmentOf(key: string, childKey: string | undefined): Segment {
+  if (childKey === undefined) return key;
+  if (childKey === "$index") return Number(key);
+  return { by: childKey, value: key };
 }
 
 // json-diff-ts reports a type change as a removal and an addition at the same place: one difference.
@@ -91,68 +219,43 @@ function merged(leaves: Difference[]): Difference[] {
   return out;
 }
 
-const isPlainObject = (v: unknown): boolean => v !== null && typeof v === "object" && !Array.isArray(v);
+// Without a prototype, a JSON key such as "__proto__" stays an ordinary key.
+const bag = (): Record<string, unknown> => Object.create(null);
 
-interface ArrayScan {
-  /** json-diff-ts key paths (object keys joined by ".", array levels not counted) whose arrays match by `id`. */
-  idKeyed: Record<string, string>;
-  hasRefs: boolean;
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-// An array matches by id only when every array at the same key path, on both sides, has objects
-// with unique ids: json-diff-ts picks the array key by key path, so the choice must hold for all.
-function scanArrays(a: unknown, b: unknown): ArrayScan {
-  const verdicts = new Map<string, boolean>();
-  const state = { hasRefs: false };
-  walk(a, "", verdicts, state);
-  walk(b, "", verdicts, state);
-  const idKeyed: Record<string, string> = {};
-  for (const [keyPath, ok] of verdicts) if (ok) idKeyed[keyPath] = "id";
-  return { idKeyed, hasRefs: state.hasRefs };
-}
+const idSegment = (item: Record<string, unknown>): Segment => ({ by: "id", value: String(item.id) });
 
-function walk(
-  value: unknown,
-  keyPath: string,
-  verdicts: Map<string, boolean>,
-  state: { hasRefs: boolean },
-): void {
-  if (value === null || typeof value !== "object") return;
-  if (Array.isArray(value)) {
-    const ok = verdicts.get(keyPath) !== false && hasUniqueIds(value);
-    verdicts.set(keyPath, ok);
-    for (const item of value) walk(item, keyPath, verdicts, state);
-    return;
-  }
-  if (isPayloadRef(value)) {
-    state.hasRefs = true;
-    return;
-  }
-  for (const [k, v] of Object.entries(value))
-    walk(v, keyPath === "" ? k : `${keyPath}.${k}`, verdicts, state);
-}
-
-function hasUniqueIds(items: unknown[]): boolean {
-  if (items.length === 0) return true;
-  const seen = new Set<string>();
+function allHaveIds(items: unknown[]): items is Record<string, unknown>[] {
   for (const item of items) {
     if (!isPlainObject(item)) return false;
-    const id = (item as Record<string, unknown>).id;
+    const id = item.id;
     if (typeof id !== "string" && typeof id !== "number") return false;
-    const key = String(id);
-    if (seen.has(key)) return false;
-    seen.add(key);
   }
   return true;
 }
 
-// Two references compare by hash wherever they sit, so the diff sees only their hashes (a storage
-// location that differs is no difference).
-function hashRefs(value: unknown): unknown {
-  if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map(hashRefs);
-  if (isPayloadRef(value)) return { sha256: value.sha256 };
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = hashRefs(v);
-  return out;
+/** Returns how many leading elements carry the same id on both sides (those pair up by position). */
+function alignedPrefix(a: Record<string, unknown>[], b: Record<string, unknown>[]): number {
+  let i = 0;
+  while (i < a.length && i < b.length && (a[i].id === b[i].id || String(a[i].id) === String(b[i].id))) i++;
+  return i;
+}
+
+// Matching by id needs ids that say which element is which: unique on each side where the order differs.
+function uniqueBeyondPrefix(a: Record<string, unknown>[], b: Record<string, unknown>[]): boolean {
+  const from = alignedPrefix(a, b);
+  return uniqueFrom(a, from) && uniqueFrom(b, from);
+}
+
+function uniqueFrom(items: Record<string, unknown>[], from: number): boolean {
+  const seen = new Set<string>();
+  for (let i = from; i < items.length; i++) {
+    const key = String(items[i].id);
+    if (seen.has(key)) return false;
+    seen.add(key);
+  }
+  return true;
 }

@@ -1,9 +1,12 @@
 // Which shadow step stands for which primary step? Steps matched by name (nodeId + type, or map item index).
 import type { StepRecord } from "../executors/records.ts";
-import type { Path } from "./paths.ts";
+import { type Path, renderPath } from "./paths.ts";
 
 export interface StepPair {
   readonly name: string;
+  /** The step's path in its record (stepPath) and that path rendered, for findings. */
+  readonly at: Path;
+  readonly where: string;
   readonly primary: StepRecord;
   readonly shadow: StepRecord;
   /** How many records each side kept under this name (more than one: each attempt was recorded). */
@@ -34,14 +37,18 @@ export function pairSteps(primary: readonly StepRecord[], shadow: readonly StepR
   for (const [name, left] of p) {
     const right = s.get(name);
     if (!right) missing.push(left.step);
-    else
+    else {
+      const at = stepPath(left.step);
       pairs.push({
         name,
+        at,
+        where: renderPath(at),
         primary: left.step,
         shadow: right.step,
         primaryRecords: left.records,
         shadowRecords: right.records,
       });
+    }
   }
   const extra: StepRecord[] = [];
   for (const [name, right] of s) if (!p.has(name)) extra.push(right.step);

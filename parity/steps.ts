@@ -46,11 +46,9 @@ function ignored(path: Path, ctx: Context): boolean {
 }
 
 function pairFindings(pair: StepPair, ctx: Context): Finding[] {
-  const { primary: p, shadow: s } = pair;
-  const at = stepPath(p);
+  const { primary: p, shadow: s, at, where } = pair;
   if (ignored(at, ctx)) return [];
   const nodeId = p.nodeId;
-  const where = renderPath(at);
   const out: Finding[] = [];
   if (p.status !== s.status) {
     out.push(

@@ -1,6 +1,6 @@
 // What does an operator need to see at a glance? Counts, latency, usage deltas and the paths that differ most.
 import { type RunRecord, roundUsd, type Tokens } from "../executors/records.ts";
-import { CATEGORIES, type Category, type Finding, SEVERITIES, type Severity } from "./finding.ts";
+import type { Category, Finding, Severity } from "./finding.ts";
 import { type LatencyFigures, runLatency } from "./latency.ts";
 import type { Pairing } from "./pairing.ts";
 import type { ParityPolicy } from "./policy.ts";
@@ -40,8 +40,17 @@ export function summarize(
   findings: readonly Finding[],
   policy: ParityPolicy,
 ): ParitySummary {
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  const byCategory = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+  const bySeverity: Record<Severity, number> = { info: 0, minor: 0, major: 0, critical: 0 };
+  const byCategory: Record<Category, number> = {
+    status: 0,
+    output: 0,
+    step: 0,
+    timeline: 0,
+    tokens: 0,
+    cost: 0,
+    latency: 0,
+    error: 0,
+  };
   const differing = new Set<string>();
   let noise = 0;
   for (const f of findings) {
@@ -51,9 +60,14 @@ export function summarize(
     if (f.severity === "info" && f.message.startsWith(NOISE_PREFIX)) noise++;
   }
   const counted = findings.filter((f) => f.severity !== "info" && f.path);
-  const topPaths = [
-    ...new Set(counted.sort((a, b) => RANK[a.severity] - RANK[b.severity]).map((f) => f.path as string)),
-  ].slice(0, TOP_PATHS);
+  const topPaths =
+    counted.length === 0
+      ? []
+      : [
+          ...new Set(
+            counted.sort((a, b) => RANK[a.severity] - RANK[b.severity]).map((f) => f.path as string),
+          ),
+        ].slice(0, TOP_PATHS);
   return {
     mode: policy.mode,
     primary: runBrief(primary),

@@ -3,8 +3,6 @@ import type { RunRecord, Tokens } from "../executors/records.ts";
 import type { Context } from "./context.ts";
 import { type Finding, finding, type Severity } from "./finding.ts";
 import type { Pairing } from "./pairing.ts";
-import { stepPath } from "./pairing.ts";
-import { renderPath } from "./paths.ts";
 
 // Dollar figures are rounded to 1e-9 by the executors: anything closer is float dust.
 const COST_TOLERANCE = 1e-9;
@@ -51,8 +49,7 @@ export function usageFindings(
 
   // Per step the figures locate a difference; in live mode only the run totals are judged.
   const stepSeverity: Severity = live ? "info" : "major";
-  for (const { primary: p, shadow: s } of pairing.pairs) {
-    const where = renderPath(stepPath(p));
+  for (const { primary: p, shadow: s, where } of pairing.pairs) {
     if (!sameTokens(p.tokens, s.tokens)) {
       const pct = percentOff(p.tokens?.total ?? 0, s.tokens?.total ?? 0);
       out.push(
