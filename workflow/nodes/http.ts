@@ -1,4 +1,5 @@
 // What did the HTTP call answer? Renders the request, enforces the allow-list, timeout and size cap.
+import { isHostAllowed } from "../allow-hosts.ts";
 import type { CompiledNode, HttpConfig, SecretRef } from "../compiled.ts";
 import { ErrorCode, NodeError } from "../errors.ts";
 import type { HttpPolicy, NodeEnv, NodeOutcome } from "../steps.ts";
@@ -72,22 +73,13 @@ export function allowedUrl(nodeId: string, text: string, policy: HttpPolicy): UR
       `http node "${nodeId}": scheme ${url.protocol} is not allowed`,
     );
   }
-  if (!hostAllowed(url.hostname, policy.allowHosts)) {
+  if (!isHostAllowed(url.hostname, policy.allowHosts)) {
     throw new NodeError(
       ErrorCode.HTTP_NOT_ALLOWED,
       `http node "${nodeId}": host ${url.hostname} is not in the allow-list`,
     );
   }
   return url;
-}
-
-/** True when `host` equals an entry, or is a subdomain of a "*.example.com" entry. */
-export function hostAllowed(host: string, allowHosts: readonly string[]): boolean {
-  const h = host.toLowerCase();
-  return allowHosts.some((entry) => {
-    const e = entry.toLowerCase();
-    return e.startsWith("*.") ? h.endsWith(e.slice(1)) && h.length > e.length - 1 : h === e;
-  });
 }
 
 async function send(
