@@ -101,23 +101,27 @@ export const getRunRecords = internalQuery({
   },
 });
 
-/** Stores a pair's result, replacing an earlier one for the same pair. */
-export const putResult = internalMutation({
-  args: {
-    pairId: v.string(),
-    workflowId: v.string(),
-    workspaceId: v.string(),
-    verdict: v.string(),
-    comparedAt: v.string(),
-    resultJson: v.string(),
-  },
-  handler: async (ctx, args) => {
-    const existing = await ctx.db
-      .query("parityResults")
-      .withIndex("by_pair", (q) => q.eq("pairId", args.pairId))
-      .unique();
-    if (existing) await ctx.db.replace("parityResults", existing._id, args);
-    else await ctx.db.insert("parityResults", args);
+const resultRow = v.object({
+  pairId: v.string(),
+  workflowId: v.string(),
+  workspaceId: v.string(),
+  verdict: v.string(),
+  comparedAt: v.string(),
+  resultJson: v.string(),
+});
+
+/** Stores pairs' results in one transaction, each replacing an earlier one for the same pair. */
+export const putResults = internalMutation({
+  args: { results: v.array(resultRow) },
+  handler: async (ctx, { results }) => {
+    for (const row of results) {
+      const existing = await ctx.db
+        .query("parityResults")
+        .withIndex("by_pair", (q) => q.eq("pairId", row.pairId))
+        .unique();
+      if (existing) await ctx.db.replace("parityResults", existing._id, row);
+      else await ctx.db.insert("parityResults", row);
+    }
   },
 });
 

@@ -440,6 +440,23 @@ export function describeStoreContract(
         expect((await store.listResults()).results).toHaveLength(1);
       });
 
+      it("stores a batch all or none: one bad result writes nothing and is named by index", async () => {
+        const bad = await caught(
+          store.putResults([result(1), result(2), { ...result(3), verdict: "maybe" } as never]),
+        );
+        expect(bad).toBeInstanceOf(StoreInputError);
+        expect(bad).toMatchObject({ field: "results[2].verdict" });
+        expect((await store.listResults()).results).toEqual([]);
+        await store.putResults([result(1), result(2), result(3)]);
+        await store.putResults([{ ...result(2), verdict: "tolerated" }]);
+        await store.putResults([]);
+        expect((await store.listResults()).results.map((r) => [r.pairId, r.verdict])).toEqual([
+          ["pair-0003", "match"],
+          ["pair-0002", "tolerated"],
+          ["pair-0001", "match"],
+        ]);
+      });
+
       it("refuses a malformed result naming the field", async () => {
         expect(await caught(store.putResult({ ...result(1), verdict: "maybe" } as never))).toMatchObject({
           field: "result.verdict",

@@ -13,6 +13,7 @@ import {
   checkQuery,
   checkRecord,
   checkResult,
+  checkResults,
   checkRole,
   checkUsd,
   iteratePages,
@@ -50,6 +51,13 @@ function writeArgs(write: FlagWrite | GlobalsWrite) {
     ...(write.at === undefined ? {} : { at: String(write.at) }),
   };
 }
+
+function resultRow(r: StoredParityResult) {
+  const { pairId, workflowId, workspaceId, verdict, comparedAt } = r;
+  return { pairId, workflowId, workspaceId, verdict, comparedAt, resultJson: JSON.stringify(r) };
+}
+
+const CONVEX_MAX_BATCH = 500;
 
 /** Convex function results carry at most a few MB: pages of results stay well under that. */
 const CONVEX_MAX_PAGE = 200;
@@ -126,15 +134,18 @@ export function convexStore(
     },
 
     async putResult(input: unknown): Promise<void> {
-      const r = checkResult(input);
-      await client.mutation(internal.parity.putResult, {
-        pairId: r.pairId,
-        workflowId: r.workflowId,
-        workspaceId: r.workspaceId,
-        verdict: r.verdict,
-        comparedAt: r.comparedAt,
-        resultJson: JSON.stringify(r),
-      });
+      await client.mutation(internal.parity.putResults, { results: [resultRow(checkResult(input))] });
+    },
+    async putResults(inputs: readonly unknown[]): Promise<void> {
+      const rows = checkResults(inputs).map(resultRow);
+      // One mutation is one transaction; a Convex mutation also has write limits, so a batch is at most this big.
+      if (rows.length > CONVEX_MAX_BATCH) {
+        throw new StoreInputError(
+          "results",
+          `at most ${CONVEX_MAX_BATCH} per call on Convex, got ${rows.length}`,
+        );
+      }
+      if (rows.length > 0) await client.mutation(internal.parity.putResults, { results: rows });
     },
     async getResult(pairId: string, workspaceId?: string): Promise<StoredParityResult | null> {
       const json = await client.query(internal.parity.getResult, {

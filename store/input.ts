@@ -32,6 +32,16 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 export const checkPair = (pair: unknown): ShadowPair => parse(ShadowPair, pair, "pair");
 export const checkResult = (result: unknown): StoredParityResult =>
   parse(StoredParityResult, result, "result");
+/** Returns the batch checked in full before anything is written; a bad one is named by its index. */
+export function checkResults(results: readonly unknown[]): StoredParityResult[] {
+  return results.map((r, i) => {
+    const parsed = StoredParityResult.safeParse(r);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    throw new StoreInputError([`results[${i}]`, ...issue.path.map(String)].join("."), issue.message);
+  });
+}
+
 export const checkRecord = (record: unknown): RunRecord => parse(RunRecord, record, "record");
 
 export function checkRole(role: unknown): PairRole {

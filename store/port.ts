@@ -104,6 +104,8 @@ export interface ControlStore {
 
   /** Stores a pair's parity result, replacing an earlier one for the same pair (a re-comparison). */
   putResult(result: z.input<typeof StoredParityResult>): Promise<void>;
+  /** Stores many results at once, all or none (every one is checked before any is written). */
+  putResults(results: readonly z.input<typeof StoredParityResult>[]): Promise<void>;
   /** Returns the pair's result, or null. */
   getResult(pairId: string, workspaceId?: string): Promise<StoredParityResult | null>;
   /** Returns one page of results, newest first. */

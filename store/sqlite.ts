@@ -13,6 +13,7 @@ import {
   checkQuery,
   checkRecord,
   checkResult,
+  checkResults,
   checkRole,
   checkUsd,
   iteratePages,
@@ -59,6 +60,8 @@ const MIGRATIONS: readonly string[] = [
     workflow_id TEXT NOT NULL, day TEXT NOT NULL, usd REAL NOT NULL, PRIMARY KEY (workflow_id, day)
   );
   `,
+  // A workspace's results newest first without a sort (the workspace+workflow index cannot order them).
+  "CREATE INDEX parity_results_by_workspace_time ON parity_results (workspace_id, compared_at, pair_id);",
 ];
 
 export interface SqliteStoreOptions {
@@ -142,6 +145,7 @@ class SqliteStore implements ControlStore {
   private readonly stmt;
   private readonly casFlag;
   private readonly casGlobals;
+  private readonly writeResults;
 
   constructor(private readonly db: Database.Database) {
     this.stmt = {
@@ -192,6 +196,18 @@ class SqliteStore implements ControlStore {
       this.stmt.upsertFlag.run(doc.workflowId, doc.version, JSON.stringify(doc));
       this.stmt.appendAudit.run(audit.workflowId, audit.version, JSON.stringify(audit));
       return doc;
+    });
+    this.writeResults = db.transaction((results: StoredParityResult[]) => {
+      for (const r of results) {
+        this.stmt.putResult.run(
+          r.pairId,
+          r.workflowId,
+          r.workspaceId,
+          r.verdict,
+          r.comparedAt,
+          JSON.stringify(r),
+        );
+      }
     });
     this.casGlobals = db.transaction((write: GlobalsWrite): Globals => {
       const flags = this.stmt.listFlags.all().map((r) => JSON.parse(r.doc) as FlagDoc);
@@ -290,15 +306,12 @@ class SqliteStore implements ControlStore {
   }
 
   async putResult(input: unknown): Promise<void> {
-    const r = checkResult(input);
-    this.stmt.putResult.run(
-      r.pairId,
-      r.workflowId,
-      r.workspaceId,
-      r.verdict,
-      r.comparedAt,
-      JSON.stringify(r),
-    );
+    this.writeResults([checkResult(input)]);
+  }
+
+  async putResults(inputs: readonly unknown[]): Promise<void> {
+    const checked = checkResults(inputs);
+    this.writeResults(checked);
   }
 
   async getResult(pairId: string, workspaceId?: string): Promise<StoredParityResult | null> {
@@ -329,8 +342,9 @@ class SqliteStore implements ControlStore {
     }
     if (q.cursor) {
       const c = decodeCursor(q.cursor);
-      where.push("(compared_at < ? OR (compared_at = ? AND pair_id < ?))");
-      args.push(c.at, c.at, c.id);
+      // A row-value comparison, so SQLite seeks the index to the cursor instead of scanning up to it.
+      where.push("(compared_at, pair_id) < (?, ?)");
+      args.push(c.at, c.id);
     }
     // One more row than asked tells whether another page exists.
     const sql = `SELECT pair_id, compared_at, doc FROM parity_results ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY compared_at DESC, pair_id DESC LIMIT ?`;
