@@ -3,6 +3,7 @@
 import { v } from "convex/values";
 import { executeRun } from "../executors/convex/execute-run.ts";
 import type { ExecutionPort } from "../executors/convex/port.ts";
+import { redactString } from "../lib/redact.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
@@ -42,6 +43,20 @@ export const run = internalAction({
       // Secrets are deployment environment variables (`npx convex env set NAME value`).
       secret: (name) => process.env[name],
     };
-    await executeRun(port, inputJson);
+    try {
+      await executeRun(port, inputJson);
+    } catch (err) {
+      // executeRun records a run's own failures; this is the executor failing (a lost mutation, a
+      // bug). The run still ends, so nobody waits on it forever; finish ignores a run that ended.
+      await port.finishRun({
+        status: "failed",
+        error: {
+          code: "INTERNAL",
+          message: redactString(`executor error: ${err instanceof Error ? err.message : String(err)}`),
+        },
+        at: Date.now(),
+      });
+      throw err;
+    }
   },
 });

@@ -233,4 +233,18 @@ describe("ConvexExecutor on the embedded runtime", () => {
     expect(everything).toContain("Ada");
     expect(record.output).toEqual({ customer: { name: "Ada", ssn: "[REDACTED]" }, ok: true });
   });
+
+  it("ends the run failed INTERNAL when the executor itself breaks, so nobody waits forever", async () => {
+    const { executor, t } = embeddedExecutor(modules);
+    const workflow = compileOrThrow(example("summary"));
+    await executor.submit({ runId: "broken", workspaceId: "ws", workflow, input: exampleInput("summary") });
+    // Before the scheduled action fires, lose the compiled version it needs.
+    await t.run(async (ctx) => {
+      for (const v of await ctx.db.query("workflowVersions").collect()) await ctx.db.delete(v._id);
+    });
+    const record = await executor.waitFor("ws", "broken", { timeoutMs: 5000 });
+    expect(record.status).toBe("failed");
+    expect(record.error).toMatchObject({ code: "INTERNAL" });
+    expect(record.error!.message).toMatch(/workflow version .* is missing/);
+  });
 });
