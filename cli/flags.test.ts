@@ -215,3 +215,32 @@ describe("cutover flags kill-switch / legacy-removal", () => {
     );
   });
 });
+
+describe("cutover flags through cli/main.ts", () => {
+  it("is registered, and keeps the exit-code contract in a real process", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const run = async (...args: string[]) => {
+      try {
+        const r = await promisify(execFile)(
+          join(import.meta.dirname, "..", "node_modules", ".bin", "tsx"),
+          ["cli/main.ts", ...args],
+          {
+            cwd: join(import.meta.dirname, ".."),
+            env: { ...process.env, CUTOVER_HOME: home, CUTOVER_LOG_LEVEL: "silent" },
+          },
+        );
+        return { code: 0, ...r };
+      } catch (err: any) {
+        return { code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string };
+      }
+    };
+    const noReason = await run("flags", "set", "wf1", "shadow");
+    expect(noReason).toMatchObject({ code: 2, stdout: "" });
+    expect(noReason.stderr.trim().split("\n")).toHaveLength(1);
+    expect((await run("flags", "set", "wf1", "shadow", "--reason", "r", "--json")).code).toBe(0);
+    const conflict = await run("flags", "set", "wf1", "live", "--expect-version", "0", "--reason", "r");
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain("expected version 0 but the current version is 1");
+  }, 60_000);
+});
