@@ -1,5 +1,6 @@
 // What can an operator ask of cutover? The command line: each command registers itself from its own file.
 import { Command, CommanderError } from "commander";
+import { registerCompare } from "./compare.ts";
 import { registerCompile } from "./compile.ts";
 import { registerDemo } from "./demo.ts";
 import { EXIT, UsageError } from "./exit.ts";
@@ -27,6 +28,7 @@ registerServeInngest(program);
 registerShadow(program);
 registerValidate(program);
 registerCompile(program);
+registerCompare(program);
 
 async function main(argv: string[]): Promise<number> {
   try {
