@@ -395,6 +395,19 @@ describe("compare: the comparator case table", () => {
     });
   });
 
+  it("ignore rules silence any finding by its path, usage and timeline included", () => {
+    const p = primaryRun();
+    const s = shadowOf(p, (s) => {
+      step(s, "a").tokens = { input: 100, output: 21, total: 121 };
+      step(s, "a").model = "gpt-4o";
+      s.tokens = { input: 100, output: 21, total: 121 };
+    });
+    expect(compare(p, s).verdict).toBe("mismatch");
+    const r = compare(p, s, parsePolicy({ ignorePaths: ["$.tokens", "steps.a.tokens", "steps.*.model"] }));
+    expect(r.verdict).toBe("match");
+    expect(r.findings.filter((f) => f.category === "tokens" || f.path?.endsWith(".model"))).toEqual([]);
+  });
+
   it("in live mode usage within the percentage is tolerated and beyond it a mismatch", () => {
     const p = primaryRun();
     const live = parsePolicy({ mode: "live", tokenTolerancePct: 10, costTolerancePct: 10 });

@@ -1,11 +1,12 @@
 // Do a primary run and its shadow agree? The comparator: every check, one verdict, a summary for operators.
 import type { RunRecord } from "../executors/records.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
-import { makeContext } from "./context.ts";
+import { type Context, makeContext } from "./context.ts";
 import type { Finding } from "./finding.ts";
 import { latencyFindings } from "./latency.ts";
 import { orderFindings } from "./order.ts";
 import { pairSteps } from "./pairing.ts";
+import { parseRenderedPath } from "./paths.ts";
 import { DEFAULT_POLICY, type ParityPolicy } from "./policy.ts";
 import { statusFindings } from "./status.ts";
 import { stepFindings } from "./steps.ts";
@@ -50,10 +51,21 @@ export function compare(
     ...usageFindings(primary, shadow, pairing, ctx),
     ...latencyFindings(primary, shadow, pairing),
   );
-  Object.freeze(findings);
+  const kept = Object.freeze(withoutIgnored(findings, ctx));
   return Object.freeze({
-    verdict: verdictOf(findings),
-    findings,
-    summary: summarize(primary, shadow, pairing, findings, policy),
+    verdict: verdictOf(kept),
+    findings: kept,
+    summary: summarize(primary, shadow, pairing, kept, policy),
+  });
+}
+
+// Value diffs skip ignored places as they walk; this also lets a rule silence any other finding by
+// its path (`$.costUsd`, `steps.*.tokens`, `steps.draft.model`).
+function withoutIgnored(findings: Finding[], ctx: Context): Finding[] {
+  const { ignore } = ctx;
+  if (!ignore) return findings;
+  return findings.filter((f) => {
+    const path = f.path === undefined ? null : parseRenderedPath(f.path, f.nodeId);
+    return !path || !ignore.along(path)?.covered;
   });
 }

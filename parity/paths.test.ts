@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { covers, type Path, parsePattern, renderPath } from "./paths.ts";
+import { covers, type Path, parsePattern, parseRenderedPath, renderPath } from "./paths.ts";
 
 const step: Path = ["steps", { by: "name", value: "node-draft-llm", alias: "draft" }, "output", "text"];
 
@@ -20,6 +20,14 @@ describe("paths", () => {
       expect(covers([rule], [...path, "below"])).toBe(true);
       expect(covers([rule], path.slice(0, -1))).toBe(false);
     }
+  });
+
+  it("reads a rendered path back into its segments", () => {
+    const odd: Path = ["output", "a.b", 3, "it's", { by: "id", value: "x'y" }];
+    expect(parseRenderedPath(renderPath(odd))).toEqual(odd);
+    expect(parseRenderedPath(renderPath(step), "draft")).toEqual(step);
+    expect(parseRenderedPath("output.x")).toBeNull();
+    expect(parseRenderedPath("$.output[oops]")).toBeNull();
   });
 
   it("matches literals, * and ** against keys, indexes, ids, step names and nodeIds", () => {

@@ -29,6 +29,28 @@ export function renderPath(path: Path): string {
 
 const quote = (s: string): string => s.replace(/\\/g, "\\\\").replace(/'/g, "\\'");
 
+const RENDERED_SEGMENT =
+  /\.([A-Za-z_$][\w$]*)|\['((?:\\.|[^'\\])*)'\]|\[(\d+)\]|\[\?\(@\.([\w$]+)=='((?:\\.|[^'\\])*)'\)\]/y;
+
+/**
+ * Returns the segments of a path renderPath wrote (null for any other text). Step elements get
+ * `alias` as their nodeId, so rules naming the node still match.
+ */
+export function parseRenderedPath(text: string, alias?: string): Path | null {
+  if (!text.startsWith("$")) return null;
+  const out: Segment[] = [];
+  RENDERED_SEGMENT.lastIndex = 1;
+  while (RENDERED_SEGMENT.lastIndex < text.length) {
+    const m = RENDERED_SEGMENT.exec(text);
+    if (!m) return null;
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(unquote(m[2]));
+    else if (m[3] !== undefined) out.push(Number(m[3]));
+    else out.push({ by: m[4], value: unquote(m[5]), ...(m[4] === "name" && alias ? { alias } : {}) });
+  }
+  return out;
+}
+
 /**
  * A path rule as written in a policy. Syntax: dot-separated segments from the record's root, with an
  * optional leading `$`; `[3]`, `['odd key']` and `[?(@.id=='a')]` are accepted as segments too.

@@ -7,7 +7,8 @@ export interface ParityPolicy {
   mode: "replay" | "live";
   /**
    * Places never compared (see paths.ts for the syntax): `$.output.generatedAt`, `steps.*.output.id`,
-   * `**.requestId`. Paths are from the RunRecord's root; a rule covers everything below it.
+   * `**.requestId`, `$.costUsd`. Paths are from the RunRecord's root; a rule covers everything below
+   * it and silences every finding there (value differences, usage, timeline, status).
    */
   ignorePaths: string[];
   /** Two numbers are equal when |a − b| ≤ relativeTolerance × max(|a|, |b|). */
