@@ -22,6 +22,9 @@ export const run = internalAction({
           provider: loaded.run.provider,
           options: loaded.run.options as RunOptions,
           workflow: JSON.parse(loaded.compiledJson) as CompiledWorkflow,
+          ...(loaded.run.sideEffectOutputsJson !== undefined && {
+            sideEffectOutputs: JSON.parse(loaded.run.sideEffectOutputsJson) as Record<string, unknown>,
+          }),
         };
       },
       markStarted: (at) => ctx.runMutation(internal.runs.markStarted, { run, at }),

@@ -40,6 +40,7 @@ export const start = mutation({
     provider: v.string(),
     options: v.optional(runOptionsValidator),
     shadow: v.optional(v.object({ pairId: v.string(), of: v.string() })),
+    sideEffectOutputsJson: v.optional(v.string()),
   },
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:write");
@@ -91,6 +92,8 @@ export const start = mutation({
       createdAt: Date.now(),
       cancelRequested: false,
       shadow: args.shadow,
+      // A shadow never performs side effects: it always gets a replay map, empty when the caller sent none.
+      ...(args.shadow ? { sideEffectOutputsJson: args.sideEffectOutputsJson ?? "{}" } : {}),
       options,
     });
     await ctx.scheduler.runAfter(0, internal.execute.run, { run, inputJson: args.inputJson });

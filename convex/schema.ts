@@ -59,6 +59,8 @@ export default defineSchema({
     finishedAt: v.optional(v.number()),
     cancelRequested: v.boolean(),
     shadow: v.optional(v.object({ pairId: v.string(), of: v.string() })),
+    /** Shadow runs: the primary's outputs of side-effecting nodes (JSON text), replayed instead of executed. */
+    sideEffectOutputsJson: v.optional(v.string()),
     /** Execution settings (attempts, backoff, deadline, parallelism, payload threshold, redaction). */
     options: v.any(),
   })

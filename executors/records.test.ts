@@ -53,7 +53,10 @@ describe("RunRecord", () => {
 
   it("accepts map item step names and a null shadow-free record", () => {
     const { shadow: _drop, ...plain } = run;
-    const ok = RunRecord.safeParse({ ...plain, steps: [{ ...step, name: "node-items-map-12", type: "map" }] });
+    const ok = RunRecord.safeParse({
+      ...plain,
+      steps: [{ ...step, name: "node-items-map-12", type: "map" }],
+    });
     expect(ok.success).toBe(true);
   });
 });

@@ -34,6 +34,8 @@ export const ErrorCode = {
   MODEL_UNKNOWN: "MODEL_UNKNOWN",
   REPLAY_MISS: "REPLAY_MISS",
   SECRET_MISSING: "SECRET_MISSING",
+  /** A shadow reached a side-effecting node the primary has no recorded output for: it is never executed. */
+  SIDE_EFFECT_SUPPRESSED: "SIDE_EFFECT_SUPPRESSED",
   // run level
   RUN_TIMEOUT: "RUN_TIMEOUT",
   CANCELED: "CANCELED",

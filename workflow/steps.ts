@@ -24,6 +24,11 @@ export interface NodeEnv {
   /** Returns a secret's value by name, or undefined when it is not configured. */
   secret(name: string): string | undefined;
   signal?: AbortSignal;
+  /**
+   * Set on shadow runs only: the primary's outputs of side-effecting nodes by node id. A side-effecting
+   * node never executes when this is set; it replays its entry, or fails SIDE_EFFECT_SUPPRESSED.
+   */
+  sideEffectOutputs?: Readonly<Record<string, unknown>>;
   /** Limits for transform, branch and map scripts; the sandbox defaults (1 s, 32 MiB) when absent. */
   sandbox?: SandboxOptions;
 }

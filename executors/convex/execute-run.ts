@@ -51,6 +51,7 @@ export async function executeRun(port: ExecutionPort, inputJson: string): Promis
       },
       secret: (name) => port.secret(name),
       signal: controller.signal,
+      ...(loaded.sideEffectOutputs && { sideEffectOutputs: loaded.sideEffectOutputs }),
       sandbox: {
         ...(options.scriptTimeoutMs !== undefined && { timeoutMs: options.scriptTimeoutMs }),
         ...(options.scriptMemoryBytes !== undefined && { memoryBytes: options.scriptMemoryBytes }),

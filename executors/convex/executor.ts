@@ -51,6 +51,9 @@ export class ConvexExecutor implements Executor {
         provider: request.provider ?? this.defaultProvider,
         options: this.runOptions,
         shadow: request.shadow,
+        ...(request.sideEffectOutputs && {
+          sideEffectOutputsJson: JSON.stringify(request.sideEffectOutputs),
+        }),
       }),
     );
     return { runId: started.runId };

@@ -30,6 +30,8 @@ export interface LoadedRun {
   provider: string;
   options: RunOptions;
   workflow: CompiledWorkflow;
+  /** Shadow runs: side-effecting nodes' outputs to replay (see NodeEnv.sideEffectOutputs). */
+  sideEffectOutputs?: Record<string, unknown>;
 }
 
 export interface ExecutionPort {

@@ -162,6 +162,7 @@ export class EmbeddedInngestExecutor implements Executor {
       graph: request.workflow,
       input: request.input,
       ...(request.shadow && { shadow: request.shadow }),
+      ...(request.sideEffectOutputs && { sideEffectOutputs: request.sideEffectOutputs }),
       ...(request.provider && { provider: request.provider }),
     };
     try {

@@ -18,6 +18,8 @@ export interface ExecuteEventData {
   graph: CompiledWorkflow;
   input: unknown;
   shadow?: ShadowMark;
+  /** Shadow runs: the primary's outputs of side-effecting nodes, replayed instead of executed. */
+  sideEffectOutputs?: Record<string, unknown>;
   /** Which provider answers llm nodes ("mock", "openai", "replay:<file>"); the server's default when absent. */
   provider?: string;
 }

@@ -83,6 +83,7 @@ export class InngestExecutor implements Executor {
       graph: request.workflow,
       input: request.input,
       ...(request.shadow && { shadow: request.shadow }),
+      ...(request.sideEffectOutputs && { sideEffectOutputs: request.sideEffectOutputs }),
       provider: request.provider ?? this.options.defaultProvider ?? "mock",
     };
     // The event id makes a repeated send (a retry after a lost answer) start no second run.

@@ -36,6 +36,8 @@ export function nodeEnvFactory(options: NodeEnvOptions = {}): (data: ExecuteEven
         maxResponseBytes: HTTP_MAX_RESPONSE_BYTES,
       },
       secret: (name) => options.secrets?.[name] ?? process.env[name],
+      // A shadow never performs side effects, even when the router sent nothing to replay.
+      ...(data.shadow ? { sideEffectOutputs: data.sideEffectOutputs ?? {} } : {}),
     };
   };
 }

@@ -120,6 +120,34 @@ describe("runHttp", () => {
     expect((outcome.output as any).body.got).toEqual({ user: "Ada", tags: ["id-7"], n: 1 });
   });
 
+  it("in a shadow, replays the primary's output of a side-effecting call instead of making it", async () => {
+    const node = httpNode({
+      method: "POST",
+      url: "https://api.example.com/echo",
+      body: { user: "{{input.name}}" },
+    });
+    const primary = await runHttp(node, scope, env());
+    expect(seen).toHaveLength(1);
+    const shadow = await runHttp(node, scope, { ...env(), sideEffectOutputs: { call: primary.output } });
+    expect(seen).toHaveLength(1); // the shadow sent nothing
+    expect(shadow.output).toEqual(primary.output);
+    expect(shadow.input).toEqual(primary.input);
+    expect(shadow.sideEffecting).toBe(true);
+  });
+
+  it("in a shadow, refuses a side-effecting call the primary has no output for, and still makes GETs", async () => {
+    const post = httpNode({ method: "DELETE", url: "https://api.example.com/echo" });
+    const err = await failure(runHttp(post, scope, { ...env(), sideEffectOutputs: {} }));
+    expect(err.code).toBe("SIDE_EFFECT_SUPPRESSED");
+    expect(err.message).toContain('"call"');
+    expect(seen).toHaveLength(0);
+    await runHttp(httpNode({ url: "https://api.example.com/echo" }), scope, {
+      ...env(),
+      sideEffectOutputs: {},
+    });
+    expect(seen).toHaveLength(1);
+  });
+
   it("resolves secret headers by name and records only the reference", async () => {
     const node = httpNode({
       url: "https://api.example.com/echo",

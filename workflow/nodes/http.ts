@@ -53,9 +53,30 @@ export async function runHttp(node: CompiledNode, scope: NodeScope, env: NodeEnv
   const view: HttpRequestView = { method, url: url.href, headers: shownHeaders };
   if (renderedBody !== undefined) view.body = renderedBody;
 
+  const sideEffecting = config.sideEffecting ?? method !== "GET";
+  if (sideEffecting && env.sideEffectOutputs)
+    return replaySideEffect(node.id, method, view, env.sideEffectOutputs);
   const response = await send(node.id, url, { method, headers, body: payload }, env);
   const outcome = plainOutcome({ status: response.status, body: response.body }, view);
-  outcome.sideEffecting = config.sideEffecting ?? method !== "GET";
+  outcome.sideEffecting = sideEffecting;
+  return outcome;
+}
+
+/** Returns the primary's recorded outcome of a side-effecting call, for a shadow that must not make it. */
+function replaySideEffect(
+  nodeId: string,
+  method: string,
+  view: HttpRequestView,
+  recorded: Readonly<Record<string, unknown>>,
+): NodeOutcome {
+  if (!Object.hasOwn(recorded, nodeId)) {
+    throw new NodeError(
+      ErrorCode.SIDE_EFFECT_SUPPRESSED,
+      `http node "${nodeId}" (${method}) changes the world, so a shadow never calls it, and the primary recorded no output to replay`,
+    );
+  }
+  const outcome = plainOutcome(recorded[nodeId], view);
+  outcome.sideEffecting = true;
   return outcome;
 }
 
