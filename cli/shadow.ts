@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
+import type { Executor } from "../executors/executor.ts";
 import { createExecutor } from "../executors/factory.ts";
 import type { RunRecord } from "../executors/records.ts";
 import type { Route } from "../flags/route.ts";
@@ -69,13 +70,15 @@ export async function runShadowPairs(
     policy?: ReturnType<typeof parsePolicy>;
     liveShadowProvider?: string;
     runIdPrefix?: string;
+    /** The two executors; the embedded defaults (or what the environment names) when absent. */
+    executors?: Record<ExecutorSide, Executor>;
   },
 ): Promise<ShadowPairOutput[]> {
   const executorOptions = {
     runOptions: { httpAllowHosts: allowHostsFromEnv() },
     secrets: prepared.secretValues,
   };
-  const executors = {
+  const executors = options.executors ?? {
     convex: createExecutor("convex", executorOptions),
     inngest: createExecutor("inngest", executorOptions),
   };

@@ -88,12 +88,8 @@ export class Router {
    * awaited here, so it cannot change the primary's result or add to its latency.
    */
   async dispatch(trigger: RunTrigger): Promise<Dispatch> {
-    const { store, executors } = this.#options;
-    const [flag, globals] = await Promise.all([
-      store.getFlag(trigger.workflow.workflowId),
-      store.getGlobals(),
-    ]);
-    const route = resolveRoute(flag, globals, trigger.workspaceId);
+    const { executors, routeFor } = this.#options;
+    const route = routeFor ? routeFor(trigger) : await this.#routeFromFlag(trigger);
     const primary = executors[route.primary];
     await primary.submit({
       runId: trigger.runId,
