@@ -112,7 +112,10 @@ function fold(acc: Acc, result: StoredParityResult): void {
   for (const side of [summary.primary, summary.shadow]) {
     if (!side?.executor || typeof side.durationMs !== "number") continue;
     let h = acc.latency.get(side.executor);
-    if (!h) acc.latency.set(side.executor, (h = new LatencyHistogram()));
+    if (!h) {
+      h = new LatencyHistogram();
+      acc.latency.set(side.executor, h);
+    }
     h.add(side.durationMs);
   }
   for (const path of new Set(summary.topPaths ?? [])) acc.paths.set(path, (acc.paths.get(path) ?? 0) + 1);

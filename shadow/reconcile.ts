@@ -124,7 +124,7 @@ function shadowPrompt(failed: StepRecord, shadow: RunRecord, workflow: CompiledW
   const node = workflow.topologicallySortedNodes.find(
     (n) => n.id === failed.nodeId && n.label === failed.name,
   );
-  if (!node || node.type !== "llm") return null;
+  if (node?.type !== "llm") return null;
   try {
     const results: Record<string, unknown> = {};
     for (const step of shadow.steps) if (step.status === "completed") results[step.nodeId] = step.output;
