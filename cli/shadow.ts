@@ -29,6 +29,7 @@ export interface ShadowCommandOptions {
   count: string;
   policy?: string;
   deadline: string;
+  noiseBaseline?: boolean;
   json?: boolean;
 }
 
@@ -70,6 +71,8 @@ export async function runShadowPairs(
     policy?: ReturnType<typeof parsePolicy>;
     liveShadowProvider?: string;
     runIdPrefix?: string;
+    /** Live mode: run the primary twice and do not count what differs between the two. */
+    noiseBaseline?: boolean;
     /** The two executors; the embedded defaults (or what the environment names) when absent. */
     executors?: Record<ExecutorSide, Executor>;
   },
@@ -88,6 +91,7 @@ export async function runShadowPairs(
     pool: new ShadowPool({ maxConcurrent: 4, deadlineMs: options.deadlineMs }),
     cassetteDir: join(cutoverHome(), "cassettes"),
     routeFor: () => experimentRoute(options.primary, options.shadowProvider),
+    noiseBaseline: options.noiseBaseline ?? false,
     ...(options.liveShadowProvider ? { liveShadowProvider: () => options.liveShadowProvider! } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
   });
@@ -157,6 +161,10 @@ export function registerShadow(program: Command): void {
     .option("--count <n>", "how many pairs to run", "1")
     .option("--policy <file>", "comparator policy (JSON)")
     .option("--deadline <ms>", "the shadow's deadline", "60000")
+    .option(
+      "--noise-baseline",
+      "with --shadow-provider live: run the primary twice; paths differing between the two do not count",
+    )
     .option("--json", "print { primary, shadow, parity } (an array with --count > 1)")
     .action(async (workflowPath: string, opts: ShadowCommandOptions) => {
       const count = Number(opts.count);
@@ -187,6 +195,7 @@ export function registerShadow(program: Command): void {
           workspaceId: opts.workspace,
           count,
           deadlineMs,
+          noiseBaseline: opts.noiseBaseline ?? false,
           ...(policy ? { policy } : {}),
         }),
       );

@@ -38,7 +38,7 @@ const workflow: CompiledWorkflow = {
   secrets: [],
 };
 
-type Behaviour = "ok" | "throw" | "hang" | "garbage" | "crash-mid-run" | "diverge";
+type Behaviour = "ok" | "throw" | "hang" | "garbage" | "crash-mid-run" | "diverge" | "noisy";
 
 /** An in-memory Executor whose runs complete from the request, or misbehave as told (fault injection). */
 class ScriptedExecutor implements Executor {
@@ -85,8 +85,14 @@ class ScriptedExecutor implements Executor {
 
   #record(request: RunRequest): RunRecord {
     const at = new Date().toISOString();
+    const plain = `answer to ${JSON.stringify(request.input)}`;
+    // "noisy": every run carries something of its own (as a live model's wording would), also on one executor
     const answer =
-      this.behaviour === "diverge" ? "a different answer" : `answer to ${JSON.stringify(request.input)}`;
+      this.behaviour === "diverge"
+        ? "a different answer"
+        : this.behaviour === "noisy"
+          ? `${plain} #${request.runId}`
+          : plain;
     const step = (
       nodeId: string,
       type: string,
@@ -152,8 +158,14 @@ let store: ControlStore;
 let convex: ScriptedExecutor;
 let inngest: ScriptedExecutor;
 
-function router(pool = new ShadowPool({ maxConcurrent: 4, deadlineMs: 200 })) {
-  return new Router({ store, executors: { convex, inngest }, pool, cassetteDir: join(home, "cassettes") });
+function router(pool = new ShadowPool({ maxConcurrent: 4, deadlineMs: 200 }), noiseBaseline = false) {
+  return new Router({
+    store,
+    executors: { convex, inngest },
+    pool,
+    cassetteDir: join(home, "cassettes"),
+    noiseBaseline,
+  });
 }
 
 function trigger(runId: string, q = "why?"): RunTrigger {
@@ -289,5 +301,30 @@ describe("Router", () => {
     expect(await (await r.dispatch(trigger("b3"))).settled).toBeNull();
     expect(r.counts().overBudget).toBe(1);
     expect((await store.getPair("pair_b3"))?.status).toBe("budget-exhausted");
+  });
+
+  it("with a noise baseline, does not count what differs between two primary runs (live mode)", async () => {
+    await store.compareAndSetFlag({
+      workflowId: workflow.workflowId,
+      expectedVersion: 0,
+      next: {
+        ...defaultFlagState(),
+        stage: "shadow",
+        samplePct: 100,
+        shadowProvider: "live",
+        dailyBudgetUsd: 10,
+      },
+      actor: "test",
+      reason: "noise test",
+    });
+    convex.behaviour = "noisy";
+    inngest.behaviour = "noisy";
+    const without = await (await router().dispatch(trigger("n1"))).settled;
+    expect(without?.verdict).toBe("mismatch");
+    const withBaseline = await (await router(undefined, true).dispatch(trigger("n2"))).settled;
+    expect(withBaseline?.verdict).toBe("match");
+    expect(convex.runs.has("n2~noise")).toBe(true);
+    expect((withBaseline?.policy as { noisePaths: string[] }).noisePaths).toContain("$.output");
+    expect(JSON.stringify(withBaseline?.findings)).toContain("noise");
   });
 });

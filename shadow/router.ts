@@ -5,6 +5,7 @@ import { RunRecord } from "../executors/records.ts";
 import { type Route, resolveRoute } from "../flags/route.ts";
 import type { ExecutorSide } from "../flags/stage.ts";
 import { log } from "../lib/log.ts";
+import { noisePaths } from "../parity/noise.ts";
 import { DEFAULT_POLICY, type ParityPolicy } from "../parity/policy.ts";
 import { type ControlStore, type StoredParityResult, utcDay } from "../store/port.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
@@ -57,6 +58,11 @@ export interface RouterOptions {
    * experiment without touching any workflow's flag.
    */
   routeFor?: (trigger: RunTrigger) => Route;
+  /**
+   * Live-mode pairs only: run the primary a second time first (side effects replayed, never repeated) and
+   * treat the paths that differ between the two primaries as noise, which does not count (as Diffy does).
+   */
+  noiseBaseline?: boolean;
 }
 
 export interface RouterCounts {
@@ -175,9 +181,22 @@ export class Router {
     };
 
     const shadow = executors[shadowSide];
+    const baseline = this.#options.noiseBaseline && route.shadowProvider === "live";
     return new Promise<StoredParityResult | null>((resolve, reject) => {
       const accepted = pool.offer(
         async (signal) => {
+          if (baseline) {
+            const again = await rerunPrimary(
+              executors[route.primary],
+              { ...request, provider: trigger.provider },
+              primaryRecord,
+              signal,
+            );
+            pair.policy = {
+              ...pair.policy,
+              noisePaths: [...pair.policy.noisePaths, ...noisePaths(primaryRecord, again)],
+            };
+          }
           await shadow.submit(request);
           return shadow.waitFor(workspaceId, shadowRunId, { signal });
         },
@@ -222,6 +241,21 @@ export class Router {
     await writeCassette(path, cassetteFromPrimary(primary));
     return `replay:${path}`;
   }
+}
+
+/**
+ * Returns the record of a second primary run of the same input, isolated like a shadow (side effects
+ * replayed); `request` is the shadow's request with the primary's provider.
+ */
+async function rerunPrimary(
+  executor: Executor,
+  request: RunRequest,
+  primary: RunRecord,
+  signal: AbortSignal,
+): Promise<RunRecord> {
+  const runId = `${primary.runId}~noise`;
+  await executor.submit({ ...request, runId });
+  return RunRecord.parse(await executor.waitFor(primary.workspaceId, runId, { signal }));
 }
 
 /** Returns the primary's outputs of side-effecting nodes, which the shadow replays instead of executing. */
