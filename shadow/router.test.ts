@@ -269,6 +269,22 @@ describe("Router", () => {
     expect(inngest.submits).toBe(1);
   });
 
+  it("with follow off, starts only the primary; followShadow later stores the pair's result", async () => {
+    await setStage("shadow");
+    const r = router();
+    const d = await r.dispatch(trigger("run_later"), { follow: false });
+    expect(d).toMatchObject({ primary: "convex", shadow: "scheduled", pairId: "pair_run_later" });
+    expect(await d.settled).toBeNull();
+    expect(inngest.submits).toBe(0);
+    expect(await store.getPair("pair_run_later")).toBeNull();
+    const result = await r.followShadow(trigger("run_later"), d.route);
+    expect(result?.verdict).toBe("match");
+    expect((await store.getResult("pair_run_later"))?.verdict).toBe("match");
+    // a second follow-up of the same run (a retried job) stores nothing more
+    expect(await r.followShadow(trigger("run_later"), d.route)).toBeNull();
+    expect(inngest.submits).toBe(1);
+  });
+
   it("drops and counts shadows beyond the pool's bound", async () => {
     await setStage("shadow");
     inngest.behaviour = "hang";

@@ -91,9 +91,11 @@ export class Router {
   /**
    * Submits the run to the primary executor the flag names and returns as soon as the primary accepted it.
    * The shadow, when sampled, follows in the background after the primary finishes: nothing it does is
-   * awaited here, so it cannot change the primary's result or add to its latency.
+   * awaited here, so it cannot change the primary's result or add to its latency. With `follow: false`
+   * nothing follows in this process: the caller runs `followShadow` later (Convex schedules it as its own
+   * action, so the follow-up outlives the request that started the run).
    */
-  async dispatch(trigger: RunTrigger): Promise<Dispatch> {
+  async dispatch(trigger: RunTrigger, options: { follow?: boolean } = {}): Promise<Dispatch> {
     const { executors, routeFor } = this.#options;
     const route = routeFor ? routeFor(trigger) : await this.#routeFromFlag(trigger);
     const primary = executors[route.primary];
@@ -111,13 +113,24 @@ export class Router {
       this.#counts.sampledOut++;
       return { ...base, shadow: "sampled-out", pairId: null, settled: Promise.resolve(null) };
     }
-    const pairId = `pair_${trigger.runId}`;
-    const settled = this.#follow(trigger, route, pairId).catch((err) => {
+    const pairId = pairIdFor(trigger.runId);
+    const settled = options.follow === false ? Promise.resolve(null) : this.followShadow(trigger, route);
+    return { ...base, shadow: "scheduled", pairId, settled };
+  }
+
+  /**
+   * Runs the shadow side of an already-dispatched run whose route has a sampled shadow: waits for the
+   * primary, runs the shadow and stores the pair's result. Returns the stored result, or null when none was
+   * stored (dropped, over budget, a duplicate, or the follow-up failed — never thrown: the primary is unaffected).
+   */
+  followShadow(trigger: RunTrigger, route: Route): Promise<StoredParityResult | null> {
+    const pairId = pairIdFor(trigger.runId);
+    if (!route.shadow) return Promise.resolve(null);
+    return this.#follow(trigger, route, pairId).catch((err) => {
       this.#counts.followFailures++;
       this.#log.warn({ pairId, err: String(err) }, "shadow follow-up failed; the primary is unaffected");
       return null;
     });
-    return { ...base, shadow: "scheduled", pairId, settled };
   }
 
   async #routeFromFlag(trigger: RunTrigger): Promise<Route> {
@@ -256,6 +269,11 @@ async function rerunPrimary(
   const runId = `${primary.runId}~noise`;
   await executor.submit({ ...request, runId });
   return RunRecord.parse(await executor.waitFor(primary.workspaceId, runId, { signal }));
+}
+
+/** Returns the id of the pair a primary run's shadow belongs to (one per runId). */
+export function pairIdFor(runId: string): string {
+  return `pair_${runId}`;
 }
 
 /** Returns the primary's outputs of side-effecting nodes, which the shadow replays instead of executing. */
