@@ -63,6 +63,8 @@ export default defineSchema({
     sideEffectOutputsJson: v.optional(v.string()),
     /** Execution settings (attempts, backoff, deadline, parallelism, payload threshold, redaction). */
     options: v.any(),
+    /** Set on rows copied from another executor by the mirror (absent on runs the legacy executor ran). */
+    mirroredFrom: v.optional(v.literal("inngest")),
   })
     .index("by_run", ["runId"])
     .index("by_workspace_run", ["workspaceId", "runId"])
@@ -87,6 +89,7 @@ export default defineSchema({
     finishedAt: v.optional(v.number()),
   })
     .index("by_run", ["runId"])
+    .index("by_run_name", ["runId", "name"])
     .index("by_workspace_status_time", ["workspaceId", "status", "startedAt"]),
   logs: defineTable({
     workspaceId: v.string(),
@@ -107,6 +110,29 @@ export default defineSchema({
   })
     .index("by_hash", ["keyHash"])
     .index("by_workspace", ["workspaceId"]),
+  // Inngest mirror: the persisted RunIndex (our runId → Inngest event/run) and the poller's lease.
+  inngestRuns: defineTable({
+    workspaceId: v.string(),
+    runId: v.string(),
+    workflowVersionId: v.string(),
+    eventId: v.string(),
+    inngestRunId: v.optional(v.string()),
+    provider: v.optional(v.string()),
+    /** The RunMeta without its workflow (kept in workflowVersions), input redacted, as JSON text. */
+    metaJson: v.string(),
+    createdAt: v.number(),
+    /** True until the mirror has copied the run in a terminal state. */
+    open: v.boolean(),
+    polledAt: v.number(),
+  })
+    .index("by_workspace_run", ["workspaceId", "runId"])
+    .index("by_run", ["runId"])
+    .index("by_open_polled", ["open", "polledAt"]),
+  mirrorPoller: defineTable({
+    name: v.string(),
+    /** While in the future, a poll chain is alive and nothing else starts one. */
+    leaseUntil: v.number(),
+  }).index("by_name", ["name"]),
   // Control-plane store tables (flags, flagAudit, shadowPairs, parityResults) go here.
   // Documents that carry user JSON (audit states, run records, findings) keep it as JSON text too.
   flags: defineTable({

@@ -15,9 +15,13 @@ import type {
 } from "convex/server";
 import type * as apiKeys from "../apiKeys.js";
 import type * as auth from "../auth.js";
+import type * as crons from "../crons.js";
 import type * as execute from "../execute.js";
 import type * as flags from "../flags.js";
+import type * as inngestRuns from "../inngestRuns.js";
 import type * as logs from "../logs.js";
+import type * as mirror from "../mirror.js";
+import type * as mirrorPoll from "../mirrorPoll.js";
 import type * as parity from "../parity.js";
 import type * as runOptions from "../runOptions.js";
 import type * as runs from "../runs.js";
@@ -35,9 +39,13 @@ import type * as workflows from "../workflows.js";
 declare const fullApi: ApiFromModules<{
   apiKeys: typeof apiKeys;
   auth: typeof auth;
+  crons: typeof crons;
   execute: typeof execute;
   flags: typeof flags;
+  inngestRuns: typeof inngestRuns;
   logs: typeof logs;
+  mirror: typeof mirror;
+  mirrorPoll: typeof mirrorPoll;
   parity: typeof parity;
   runOptions: typeof runOptions;
   runs: typeof runs;

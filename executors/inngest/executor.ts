@@ -22,21 +22,27 @@ export interface IndexedRun {
   /** The id Inngest gave the event (send's `ids[0]`). */
   eventId: string;
   inngestRunId?: string;
+  /** The provider spec the run was sent with (the mirror records it on the run row). */
+  provider?: string;
 }
 
-/** Where submitted runs are remembered; in memory by default, the control-plane store in production. */
+/**
+ * Where submitted runs are remembered: in memory by default (the embedded executor), the Convex
+ * tables in production (ConvexRunIndex), so any process can read a run another one submitted.
+ * Entries are keyed by (workspaceId, runId): a run is never found from another workspace.
+ */
 export interface RunIndex {
-  get(runId: string): Promise<IndexedRun | undefined>;
-  set(runId: string, entry: IndexedRun): Promise<void>;
+  get(workspaceId: string, runId: string): Promise<IndexedRun | undefined>;
+  set(entry: IndexedRun): Promise<void>;
 }
 
 export class MemoryRunIndex implements RunIndex {
   private readonly entries = new Map<string, IndexedRun>();
-  async get(runId: string) {
-    return this.entries.get(runId);
+  async get(workspaceId: string, runId: string) {
+    return this.entries.get(`${workspaceId}/${runId}`);
   }
-  async set(runId: string, entry: IndexedRun) {
-    this.entries.set(runId, entry);
+  async set(entry: IndexedRun) {
+    this.entries.set(`${entry.meta.workspaceId}/${entry.meta.runId}`, entry);
   }
 }
 
@@ -74,7 +80,8 @@ export class InngestExecutor implements Executor {
   }
 
   async submit(request: RunRequest): Promise<{ runId: string }> {
-    if (await this.index.get(request.runId)) return { runId: request.runId };
+    if (await this.index.get(request.workspaceId, request.runId)) return { runId: request.runId };
+    const provider = request.provider ?? this.options.defaultProvider ?? "mock";
     const data: ExecuteEventData = {
       runId: request.runId,
       workspaceId: request.workspaceId,
@@ -84,15 +91,16 @@ export class InngestExecutor implements Executor {
       input: request.input,
       ...(request.shadow && { shadow: request.shadow }),
       ...(request.sideEffectOutputs && { sideEffectOutputs: request.sideEffectOutputs }),
-      provider: request.provider ?? this.options.defaultProvider ?? "mock",
+      provider,
     };
     // The event id makes a repeated send (a retry after a lost answer) start no second run.
     const sent = await this.client.send({ id: eventIdFor(request.runId), name: EXECUTE_EVENT, data });
     const eventId = sent.ids[0];
     if (!eventId)
       throw new Error(`Inngest accepted the event for run ${request.runId} but returned no event id`);
-    await this.index.set(request.runId, {
+    await this.index.set({
       eventId,
+      provider,
       meta: {
         runId: request.runId,
         workspaceId: request.workspaceId,
@@ -143,7 +151,7 @@ export class InngestExecutor implements Executor {
   }
 
   private async entry(workspaceId: string, runId: string): Promise<IndexedRun | undefined> {
-    const entry = await this.index.get(runId);
+    const entry = await this.index.get(workspaceId, runId);
     return entry && entry.meta.workspaceId === workspaceId ? entry : undefined;
   }
 
@@ -157,7 +165,7 @@ export class InngestExecutor implements Executor {
       const runs = await this.rest.listEventRuns(entry.eventId, signal);
       if (runs.length === 0) return null;
       entry.inngestRunId = runs[0].runId;
-      await this.index.set(entry.meta.runId, entry);
+      await this.index.set(entry);
       // The event's run list already carries the run's status.
       return runs[0];
     }

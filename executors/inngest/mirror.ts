@@ -89,6 +89,8 @@ export async function mirrorRun(
   if (!found) return null;
   // Records are redacted when built; redacting again here keeps the sink safe whatever the source.
   const record = redactRecord(found, redactPaths);
+  // Log times come from the record, never the clock, so a re-poll writes the same line at the same time.
+  const createdAt = ms(record.createdAt) ?? 0;
   await sink.upsertRun(runRow(record));
   for (const step of record.steps) {
     await sink.upsertStep(stepRow(record, step));
@@ -96,7 +98,7 @@ export async function mirrorRun(
     await sink.appendLogOnce({
       workspaceId,
       runId,
-      at: ms(step.finishedAt) ?? Date.now(),
+      at: ms(step.finishedAt) ?? ms(step.startedAt) ?? createdAt,
       level: step.status === "failed" ? "error" : step.status === "canceled" ? "warn" : "info",
       message: `step ${step.name} ${step.status} (attempt ${step.attempt})${step.error ? `: ${step.error.code} ${step.error.message}` : ""}`,
       step: step.name,
@@ -106,7 +108,7 @@ export async function mirrorRun(
     await sink.appendLogOnce({
       workspaceId,
       runId,
-      at: ms(record.finishedAt) ?? Date.now(),
+      at: ms(record.finishedAt) ?? createdAt,
       level: record.status === "failed" ? "error" : record.status === "canceled" ? "warn" : "info",
       message: `run ${record.status}${record.error ? `: ${record.error.code} ${record.error.message}` : ""}`,
     });

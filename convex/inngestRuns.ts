@@ -1,0 +1,104 @@
+// Which Inngest event and run stand behind our runId? The InngestExecutor's persisted index, one row per run.
+import { ConvexError, v } from "convex/values";
+import { redact } from "../lib/redact.ts";
+import { internalMutation, internalQuery } from "./_generated/server";
+import { kickPoller } from "./mirror";
+import { prefixed } from "./runs";
+
+/** Returns the entry with its compiled workflow (JSON text), or null when the workspace has no such run. */
+export const get = internalQuery({
+  args: { workspaceId: v.string(), runId: v.string() },
+  handler: async (ctx, args) => {
+    const entry = await ctx.db
+      .query("inngestRuns")
+      .withIndex("by_workspace_run", (q) => q.eq("workspaceId", args.workspaceId).eq("runId", args.runId))
+      .unique();
+    if (!entry) return null;
+    const version = await ctx.db
+      .query("workflowVersions")
+      .withIndex("by_workspace_version", (q) =>
+        q.eq("workspaceId", entry.workspaceId).eq("workflowVersionId", entry.workflowVersionId),
+      )
+      .unique();
+    if (!version)
+      throw new Error(`inngest run ${entry.runId}: workflow version ${entry.workflowVersionId} is missing`);
+    return {
+      eventId: entry.eventId,
+      inngestRunId: entry.inngestRunId,
+      provider: entry.provider,
+      metaJson: entry.metaJson,
+      compiledJson: version.compiledJson,
+    };
+  },
+});
+
+/**
+ * Records a submitted run, or what has since been learnt of it (its Inngest run id). The input is
+ * redacted before it is stored (secret keys and the run's redaction paths); the compiled workflow
+ * goes to workflowVersions once. A new entry is open for mirroring; with `kickMirror` the poller
+ * starts at once instead of at the next cron tick.
+ */
+export const put = internalMutation({
+  args: {
+    workspaceId: v.string(),
+    runId: v.string(),
+    eventId: v.string(),
+    inngestRunId: v.optional(v.string()),
+    provider: v.optional(v.string()),
+    metaJson: v.string(),
+    workflowJson: v.string(),
+    kickMirror: v.boolean(),
+  },
+  handler: async (ctx, args): Promise<void> => {
+    const meta = JSON.parse(args.metaJson) as { input?: unknown; redactPaths?: string[] };
+    const metaJson = JSON.stringify({
+      ...meta,
+      input: redact(meta.input ?? null, prefixed("input", meta.redactPaths ?? [])),
+    });
+    const existing = await ctx.db
+      .query("inngestRuns")
+      .withIndex("by_run", (q) => q.eq("runId", args.runId))
+      .unique();
+    if (existing) {
+      if (existing.workspaceId !== args.workspaceId)
+        throw new ConvexError({ code: "RUN_ID_TAKEN", message: `runId ${args.runId} is already in use` });
+      await ctx.db.patch(existing._id, {
+        eventId: args.eventId,
+        inngestRunId: args.inngestRunId ?? existing.inngestRunId,
+        metaJson,
+      });
+      return;
+    }
+    const workflow = JSON.parse(args.workflowJson) as { workflowId?: string; workflowVersionId?: string };
+    if (!workflow.workflowId || !workflow.workflowVersionId)
+      throw new ConvexError({ code: "WORKFLOW_INVALID", message: "workflowJson is not a compiled workflow" });
+    const version = await ctx.db
+      .query("workflowVersions")
+      .withIndex("by_workspace_version", (q) =>
+        q.eq("workspaceId", args.workspaceId).eq("workflowVersionId", workflow.workflowVersionId as string),
+      )
+      .unique();
+    if (!version) {
+      await ctx.db.insert("workflowVersions", {
+        workspaceId: args.workspaceId,
+        workflowId: workflow.workflowId,
+        workflowVersionId: workflow.workflowVersionId,
+        compiledJson: args.workflowJson,
+        createdAt: Date.now(),
+      });
+    }
+    await ctx.db.insert("inngestRuns", {
+      workspaceId: args.workspaceId,
+      runId: args.runId,
+      workflowVersionId: workflow.workflowVersionId,
+      eventId: args.eventId,
+      ...(args.inngestRunId && { inngestRunId: args.inngestRunId }),
+      ...(args.provider && { provider: args.provider }),
+      metaJson,
+      createdAt: Date.now(),
+      open: true,
+      polledAt: 0,
+    });
+    if (args.kickMirror) await kickPoller(ctx);
+  },
+});
