@@ -16,8 +16,10 @@ import type {
 import type * as apiKeys from "../apiKeys.js";
 import type * as auth from "../auth.js";
 import type * as crons from "../crons.js";
+import type * as dispatch from "../dispatch.js";
 import type * as execute from "../execute.js";
 import type * as flags from "../flags.js";
+import type * as http from "../http.js";
 import type * as inngestRuns from "../inngestRuns.js";
 import type * as logs from "../logs.js";
 import type * as mirror from "../mirror.js";
@@ -26,6 +28,7 @@ import type * as parity from "../parity.js";
 import type * as runOptions from "../runOptions.js";
 import type * as runs from "../runs.js";
 import type * as steps from "../steps.js";
+import type * as triggers from "../triggers.js";
 import type * as workflows from "../workflows.js";
 
 /**
@@ -40,8 +43,10 @@ declare const fullApi: ApiFromModules<{
   apiKeys: typeof apiKeys;
   auth: typeof auth;
   crons: typeof crons;
+  dispatch: typeof dispatch;
   execute: typeof execute;
   flags: typeof flags;
+  http: typeof http;
   inngestRuns: typeof inngestRuns;
   logs: typeof logs;
   mirror: typeof mirror;
@@ -50,6 +55,7 @@ declare const fullApi: ApiFromModules<{
   runOptions: typeof runOptions;
   runs: typeof runs;
   steps: typeof steps;
+  triggers: typeof triggers;
   workflows: typeof workflows;
 }>;
 export declare const api: FilterApi<

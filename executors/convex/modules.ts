@@ -7,8 +7,10 @@ export const convexModules: Record<string, () => Promise<unknown>> = {
   "../../convex/apiKeys.ts": () => import("../../convex/apiKeys.ts"),
   "../../convex/auth.ts": () => import("../../convex/auth.ts"),
   "../../convex/crons.ts": () => import("../../convex/crons.ts"),
+  "../../convex/dispatch.ts": () => import("../../convex/dispatch.ts"),
   "../../convex/execute.ts": () => import("../../convex/execute.ts"),
   "../../convex/flags.ts": () => import("../../convex/flags.ts"),
+  "../../convex/http.ts": () => import("../../convex/http.ts"),
   "../../convex/inngestRuns.ts": () => import("../../convex/inngestRuns.ts"),
   "../../convex/logs.ts": () => import("../../convex/logs.ts"),
   "../../convex/mirror.ts": () => import("../../convex/mirror.ts"),
@@ -18,5 +20,6 @@ export const convexModules: Record<string, () => Promise<unknown>> = {
   "../../convex/runs.ts": () => import("../../convex/runs.ts"),
   "../../convex/schema.ts": () => import("../../convex/schema.ts"),
   "../../convex/steps.ts": () => import("../../convex/steps.ts"),
+  "../../convex/triggers.ts": () => import("../../convex/triggers.ts"),
   "../../convex/workflows.ts": () => import("../../convex/workflows.ts"),
 };

@@ -1,0 +1,53 @@
+// Who may start this run, and of which workflow? The queries the run-start path (HTTP, cron, internal) reads before dispatching.
+import { ConvexError, v } from "convex/values";
+import { internalQuery } from "./_generated/server";
+import { hashApiKey, requireWorkspace } from "./auth";
+
+/**
+ * Returns `{ ok: true, workspaceId }` when `apiKey` is a live key holding runs:write for the workspace
+ * asked for (the key's own workspace when none is named), else `{ ok: false, code, message }` with code
+ * UNAUTHENTICATED or FORBIDDEN. The answer never repeats the key.
+ */
+export const authorize = internalQuery({
+  args: { apiKey: v.string(), workspaceId: v.optional(v.string()) },
+  handler: async (ctx, { apiKey, workspaceId }) => {
+    const keyHash = await hashApiKey(apiKey);
+    const key = await ctx.db
+      .query("apiKeys")
+      .withIndex("by_hash", (q) => q.eq("keyHash", keyHash))
+      .unique();
+    try {
+      await requireWorkspace(ctx, apiKey, workspaceId ?? key?.workspaceId ?? "", "runs:write");
+      return { ok: true as const, workspaceId: workspaceId ?? key!.workspaceId };
+    } catch (err) {
+      if (!(err instanceof ConvexError)) throw err;
+      const { code, message } = err.data as { code: string; message: string };
+      return { ok: false as const, code, message };
+    }
+  },
+});
+
+/**
+ * Returns what a run of the workspace's workflow starts from: its builder graph (JSON text) when the
+ * workspace saved one, else its most recently compiled version, else null (an unknown workflow).
+ */
+export const workflowSource = internalQuery({
+  args: { workspaceId: v.string(), workflowId: v.string() },
+  handler: async (ctx, { workspaceId, workflowId }) => {
+    const saved = await ctx.db
+      .query("workflows")
+      .withIndex("by_workspace_workflow", (q) =>
+        q.eq("workspaceId", workspaceId).eq("workflowId", workflowId),
+      )
+      .unique();
+    if (saved) return { kind: "graph" as const, json: saved.graphJson };
+    const version = await ctx.db
+      .query("workflowVersions")
+      .withIndex("by_workspace_workflow", (q) =>
+        q.eq("workspaceId", workspaceId).eq("workflowId", workflowId),
+      )
+      .order("desc")
+      .first();
+    return version ? { kind: "compiled" as const, json: version.compiledJson } : null;
+  },
+});
