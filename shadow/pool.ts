@@ -80,7 +80,7 @@ export class ShadowPool {
         controller.abort(new Error(`shadow deadline of ${deadlineMs} ms passed`));
         resolve({ kind: "timeout", deadlineMs });
       }, deadlineMs);
-      timer.unref?.();
+      // The timer stays referenced: a process awaiting its shadows lives until each settles or times out.
     });
     const work = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => task(controller.signal))

@@ -114,7 +114,12 @@ export class Router {
       return { ...base, shadow: "sampled-out", pairId: null, settled: Promise.resolve(null) };
     }
     const pairId = pairIdFor(trigger.runId);
-    const settled = options.follow === false ? Promise.resolve(null) : this.followShadow(trigger, route);
+    // The follow-up starts on a later turn of the event loop, so none of its work (store writes, cassette
+    // files) ever runs inside the caller's request.
+    const settled =
+      options.follow === false
+        ? Promise.resolve(null)
+        : new Promise<void>((next) => setImmediate(next)).then(() => this.followShadow(trigger, route));
     return { ...base, shadow: "scheduled", pairId, settled };
   }
 
@@ -165,26 +170,10 @@ export class Router {
     }
     const primaryRecord = RunRecord.parse(await executors[route.primary].waitFor(workspaceId, runId));
 
-    if (route.shadowProvider === "live") {
-      const spent = await store.getShadowSpend(workflow.workflowId, utcDay());
-      if (spent >= route.dailyBudgetUsd) {
-        this.#counts.overBudget++;
-        await store.updatePair(pairId, workspaceId, { status: "budget-exhausted" });
-        return null;
-      }
-    }
-
-    const shadowSide = route.shadow!;
+    // Everything from here on is shadow-side work, so it runs inside the bounded pool: under a burst the
+    // overflow is dropped before it writes a cassette or spends budget, never queued.
+    const shadow = executors[route.shadow!];
     const shadowRunId = `${runId}~shadow`;
-    const request: RunRequest = {
-      runId: shadowRunId,
-      workspaceId,
-      workflow,
-      input: trigger.input,
-      shadow: { pairId, of: runId },
-      provider: await this.#shadowProvider(trigger, route, pairId, primaryRecord),
-      sideEffectOutputs: sideEffectOutputs(workflow, primaryRecord),
-    };
     const pair: PairContext = {
       pairId,
       workspaceId,
@@ -192,50 +181,71 @@ export class Router {
       route,
       policy: { ...DEFAULT_POLICY, ...this.#options.policy, mode: route.shadowProvider },
     };
-
-    const shadow = executors[shadowSide];
     const baseline = this.#options.noiseBaseline && route.shadowProvider === "live";
+    const runShadow = async (signal: AbortSignal): Promise<{ overBudget: true } | { record: unknown }> => {
+      if (route.shadowProvider === "live") {
+        const spent = await store.getShadowSpend(workflow.workflowId, utcDay());
+        if (spent >= route.dailyBudgetUsd) return { overBudget: true };
+      }
+      const request: RunRequest = {
+        runId: shadowRunId,
+        workspaceId,
+        workflow,
+        input: trigger.input,
+        shadow: { pairId, of: runId },
+        provider: await this.#shadowProvider(trigger, route, pairId, primaryRecord),
+        sideEffectOutputs: sideEffectOutputs(workflow, primaryRecord),
+      };
+      if (baseline) {
+        const again = await rerunPrimary(
+          executors[route.primary],
+          { ...request, provider: trigger.provider },
+          primaryRecord,
+          signal,
+        );
+        pair.policy = {
+          ...pair.policy,
+          noisePaths: [...pair.policy.noisePaths, ...noisePaths(primaryRecord, again)],
+        };
+      }
+      await shadow.submit(request);
+      return { record: await shadow.waitFor(workspaceId, shadowRunId, { signal }) };
+    };
+
     return new Promise<StoredParityResult | null>((resolve, reject) => {
-      const accepted = pool.offer(
-        async (signal) => {
-          if (baseline) {
-            const again = await rerunPrimary(
-              executors[route.primary],
-              { ...request, provider: trigger.provider },
-              primaryRecord,
-              signal,
-            );
-            pair.policy = {
-              ...pair.policy,
-              noisePaths: [...pair.policy.noisePaths, ...noisePaths(primaryRecord, again)],
-            };
-          }
-          await shadow.submit(request);
-          return shadow.waitFor(workspaceId, shadowRunId, { signal });
-        },
-        async (outcome) => {
-          let end: ShadowEnd;
-          if (outcome.kind === "done") {
-            const parsed = RunRecord.safeParse(outcome.value);
-            end = parsed.success
-              ? { kind: "record", record: parsed.data }
-              : {
-                  kind: "broken",
-                  shadowRunId,
-                  error: `invalid RunRecord (${parsed.error.issues[0]?.message})`,
-                };
-          } else if (outcome.kind === "timeout") {
-            end = { kind: "timeout", deadlineMs: outcome.deadlineMs, shadowRunId };
-            await shadow.cancel(workspaceId, shadowRunId).catch(() => undefined);
-          } else {
-            end = { kind: "broken", shadowRunId, error: errorText(outcome.error) };
-          }
-          if (end.kind === "record" && route.shadowProvider === "live") {
-            await store.addShadowSpend(workflow.workflowId, utcDay(), end.record.costUsd);
-          }
-          await reconcile(store, pair, primaryRecord, end).then(resolve, reject);
-        },
-      );
+      const accepted = pool.offer(runShadow, async (outcome) => {
+        if (outcome.kind === "done" && !("record" in outcome.value)) {
+          this.#counts.overBudget++;
+          await store
+            .updatePair(pairId, workspaceId, { status: "budget-exhausted" })
+            .then(() => resolve(null), reject);
+          return;
+        }
+        let end: ShadowEnd;
+        if (outcome.kind === "done" && "record" in outcome.value) {
+          const parsed = RunRecord.safeParse(outcome.value.record);
+          end = parsed.success
+            ? { kind: "record", record: parsed.data }
+            : {
+                kind: "broken",
+                shadowRunId,
+                error: `invalid RunRecord (${parsed.error.issues[0]?.message})`,
+              };
+        } else if (outcome.kind === "timeout") {
+          end = { kind: "timeout", deadlineMs: outcome.deadlineMs, shadowRunId };
+          await shadow.cancel(workspaceId, shadowRunId).catch(() => undefined);
+        } else {
+          end = {
+            kind: "broken",
+            shadowRunId,
+            error: errorText("error" in outcome ? outcome.error : outcome),
+          };
+        }
+        if (end.kind === "record" && route.shadowProvider === "live") {
+          await store.addShadowSpend(workflow.workflowId, utcDay(), end.record.costUsd);
+        }
+        await reconcile(store, pair, primaryRecord, end).then(resolve, reject);
+      });
       if (!accepted) {
         store.updatePair(pairId, workspaceId, { status: "dropped" }).then(() => resolve(null), reject);
       }

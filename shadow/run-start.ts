@@ -6,7 +6,8 @@ import { internal } from "../convex/_generated/api.js";
 import type { ActionCtx } from "../convex/_generated/server.js";
 import { ConvexExecutor, ConvexExecutorError } from "../executors/convex/executor.ts";
 import type { Executor } from "../executors/executor.ts";
-import { createInngestExecutor } from "../executors/inngest/backend.ts";
+import { createInngestExecutor, usesRemoteInngest } from "../executors/inngest/backend.ts";
+import { ConvexRunIndex } from "../executors/inngest/convex-index.ts";
 import type { Route } from "../flags/route.ts";
 import type { ExecutorSide } from "../flags/stage.ts";
 import { log } from "../lib/log.ts";
@@ -144,22 +145,30 @@ function shadowDeadlineMs(): number {
 function routerFor(ctx: ActionCtx): Router {
   return new Router({
     store: convexStore({ query: ctx.runQuery, mutation: ctx.runMutation }),
-    executors: { convex: new ConvexExecutor({ backend: actionBackend(ctx) }), inngest: inngestExecutor() },
+    executors: { convex: new ConvexExecutor({ backend: actionBackend(ctx) }), inngest: inngestExecutor(ctx) },
     // One action follows one pair: the bound per action is one shadow.
     pool: new ShadowPool({ maxConcurrent: 1, deadlineMs: shadowDeadlineMs() }),
     cassetteDir: join(tmpdir(), "cutover-cassettes"),
   });
 }
 
-let inngest: Executor | undefined;
+let embeddedInngest: Executor | undefined;
 
 /**
- * Returns the process's Inngest executor (Cloud or a dev server from the environment, else the embedded
- * runner). Kept for the process's life: the embedded runner keeps its runs in memory.
+ * Returns the Inngest executor the environment names. Cloud or a dev server: a new one per action, whose
+ * run index is the `inngestRuns` table, so the follow-up action finds a primary the start action sent.
+ * The embedded runner keeps its runs in memory, so it is one per process.
  */
-function inngestExecutor(): Executor {
-  inngest ??= createInngestExecutor({ announce: (line) => log("run-start").info(line) });
-  return inngest;
+function inngestExecutor(ctx: ActionCtx): Executor {
+  const announce = (line: string) => log("run-start").info(line);
+  if (usesRemoteInngest()) {
+    return createInngestExecutor({
+      announce,
+      index: new ConvexRunIndex({ query: ctx.runQuery, mutation: ctx.runMutation }),
+    });
+  }
+  embeddedInngest ??= createInngestExecutor({ announce });
+  return embeddedInngest;
 }
 
 function compiledFrom(
