@@ -121,6 +121,28 @@ describe("POST /v1/workflows/{id}/runs", () => {
     expect(result).toMatchObject({ verdict: "match", flagVersion: 1, workflowId: "wf_summary" });
   });
 
+  it("in live stage, Inngest answers and the follow-up runs the Convex shadow against it", async () => {
+    const { t, post } = await deployment();
+    await convexStore(t).compareAndSetFlag({
+      workflowId: "wf_summary",
+      expectedVersion: 0,
+      next: { ...defaultFlagState(), stage: "live", samplePct: 100 },
+      actor: "test",
+      reason: "run-start live test",
+    });
+    const res = await post({ input: summaryInput, runId: "rs_live" });
+    expect(await res.json()).toEqual({ runId: "rs_live", executor: "inngest", shadow: "scheduled" });
+    await settle(t);
+    // Convex holds only the shadow run, marked as such; the primary ran on (embedded) Inngest.
+    const runs = await t.run((ctx) => ctx.db.query("runs").collect());
+    expect(runs.map((r) => [r.runId, r.status, r.shadow])).toEqual([
+      ["rs_live~shadow", "completed", { pairId: "pair_rs_live", of: "rs_live" }],
+    ]);
+    const records = await convexStore(t).getRunRecords("pair_rs_live", "acme");
+    expect([records.primary?.executor, records.shadow?.executor]).toEqual(["inngest", "convex"]);
+    expect((await convexStore(t).getResult("pair_rs_live", "acme"))?.verdict).toBe("match");
+  });
+
   it("starts one run and one pair when the same runId is posted twice", async () => {
     const { t, post } = await deployment();
     await shadowStage(t);

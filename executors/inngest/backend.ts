@@ -3,7 +3,7 @@ import type { RunOptions } from "../../convex/runOptions.ts";
 import type { Executor } from "../executor.ts";
 import { createInngestClient, isDevMode } from "./client.ts";
 import { EmbeddedInngestExecutor } from "./embedded.ts";
-import { InngestExecutor } from "./executor.ts";
+import { InngestExecutor, type RunIndex } from "./executor.ts";
 import { nodeEnvFactory } from "./node-env.ts";
 import { DEFAULT_RETRIES } from "./orchestrator.ts";
 import { InngestRestClient, resolveApiTarget } from "./rest.ts";
@@ -15,6 +15,16 @@ export interface InngestBackendOptions {
   runOptions?: Partial<RunOptions>;
   /** Secret values the workflow's `$secret` references name. */
   secrets?: Record<string, string>;
+  /**
+   * Where a Cloud or dev-server executor remembers submitted runs (in memory when absent). A process that
+   * waits for runs another process submitted (Convex's shadow follow-up) passes the persisted index.
+   */
+  index?: RunIndex;
+}
+
+/** Returns true when the environment names a dev server or Inngest Cloud rather than the embedded runner. */
+export function usesRemoteInngest(env: NodeJS.ProcessEnv = process.env): boolean {
+  return isDevMode(env) || !!env.INNGEST_EVENT_KEY;
 }
 
 /**
@@ -44,7 +54,7 @@ export function createInngestExecutor(options: InngestBackendOptions = {}): Exec
       );
     }
   }
-  if (dev || hasEventKey) {
+  if (usesRemoteInngest(env)) {
     announce(
       `inngest: ${dev ? "dev server" : "Inngest Cloud"} at ${target.baseUrl} (the function is served by \`cutover serve-inngest\`)`,
     );
@@ -54,6 +64,7 @@ export function createInngestExecutor(options: InngestBackendOptions = {}): Exec
       client: createInngestClient(env),
       rest: new InngestRestClient({ baseUrl: target.baseUrl, key: target.key }),
       redactPaths: run.redactPaths,
+      ...(options.index && { index: options.index }),
     });
   }
   announce(
