@@ -51,3 +51,29 @@ export const workflowSource = internalQuery({
     return version ? { kind: "compiled" as const, json: version.compiledJson } : null;
   },
 });
+
+/**
+ * Returns how an earlier start of this run went — the executor that answered and whether a shadow pair
+ * was opened — or null when the workspace never started it. A retried runId is answered from this, so a
+ * flag changed in between cannot send the retry to the other executor.
+ */
+export const priorStart = internalQuery({
+  args: { workspaceId: v.string(), runId: v.string() },
+  handler: async (ctx, { workspaceId, runId }) => {
+    const inngest = await ctx.db
+      .query("inngestRuns")
+      .withIndex("by_workspace_run", (q) => q.eq("workspaceId", workspaceId).eq("runId", runId))
+      .unique();
+    const convex = await ctx.db
+      .query("runs")
+      .withIndex("by_workspace_run", (q) => q.eq("workspaceId", workspaceId).eq("runId", runId))
+      .unique();
+    const executor = inngest || convex?.mirroredFrom ? "inngest" : convex ? "convex" : null;
+    if (!executor) return null;
+    const pair = await ctx.db
+      .query("shadowPairs")
+      .withIndex("by_pair", (q) => q.eq("pairId", `pair_${runId}`))
+      .unique();
+    return { executor, pairId: pair?.workspaceId === workspaceId ? pair.pairId : null } as const;
+  },
+});

@@ -158,6 +158,24 @@ describe("POST /v1/workflows/{id}/runs", () => {
     expect(await t.run((ctx) => ctx.db.query("parityResults").collect())).toHaveLength(1);
   });
 
+  it("answers a retried runId from its first start even when the flag changed in between", async () => {
+    const { t, post } = await deployment();
+    expect((await (await post({ input: summaryInput, runId: "rs_flip" })).json()).executor).toBe("convex");
+    await convexStore(t).compareAndSetFlag({
+      workflowId: "wf_summary",
+      expectedVersion: 0,
+      next: { ...defaultFlagState(), stage: "inngest" },
+      actor: "test",
+      reason: "flip between a start and its retry",
+    });
+    const retry = await post({ input: summaryInput, runId: "rs_flip" });
+    expect(await retry.json()).toEqual({ runId: "rs_flip", executor: "convex", shadow: "none" });
+    // A new run does follow the new flag.
+    expect((await (await post({ input: summaryInput, runId: "rs_new" })).json()).executor).toBe("inngest");
+    await settle(t);
+    expect((await t.run((ctx) => ctx.db.query("runs").collect())).map((r) => r.runId)).toEqual(["rs_flip"]);
+  });
+
   it("answers 401 without a key and for an unknown key, without repeating the key", async () => {
     const { post } = await deployment();
     const none = await post({ input: summaryInput }, {});

@@ -55,7 +55,11 @@ export interface FollowArgs {
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** Returns the start's outcome: the primary accepted the run (and a shadow follow-up is scheduled when sampled), or why not. */
+/**
+ * Returns the start's outcome: the primary accepted the run (and a shadow follow-up is scheduled when
+ * sampled), or why not. A runId the workspace already started is answered from that start (its shadow
+ * shows as "scheduled" once the follow-up has opened the pair, "none" before).
+ */
 export async function startRun(ctx: ActionCtx, args: StartArgs): Promise<StartOutcome> {
   if (args.runId !== undefined && !RUN_ID.test(args.runId)) {
     return refuse("INPUT_INVALID", "runId must be 1–128 letters, digits, _ or -");
@@ -84,6 +88,16 @@ export async function startRun(ctx: ActionCtx, args: StartArgs): Promise<StartOu
     throw err;
   }
 
+  if (args.runId !== undefined) {
+    const prior = await ctx.runQuery(internal.triggers.priorStart, {
+      workspaceId: args.workspaceId,
+      runId: args.runId,
+    });
+    if (prior) {
+      const shadow: ShadowDecision = prior.pairId ? "scheduled" : "none";
+      return { ok: true, runId: args.runId, executor: prior.executor, shadow, pairId: prior.pairId };
+    }
+  }
   const trigger: RunTrigger = {
     runId: args.runId ?? `run_${randomUUID()}`,
     workspaceId: args.workspaceId,
