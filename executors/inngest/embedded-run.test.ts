@@ -5,7 +5,13 @@ import { runEmbedded, type StepEvent } from "./embedded-run.ts";
 
 const inngest = new Inngest({ id: "embedded-run-test", isDev: true, logger: pino({ level: "silent" }) });
 
-function harness(failures: Record<string, Error[]> = {}) {
+// Inngest v4 checkpoints by default; `checkpointing: false` is the one-execution-per-step replay model.
+const modes = [
+  { mode: "checkpointing", checkpointing: true },
+  { mode: "replay per step", checkpointing: false },
+] as const;
+
+function harness(failures: Record<string, Error[]> = {}, checkpointing = true) {
   const calls: Record<string, number> = {};
   const attemptsSeen: Record<string, number[]> = {};
   const body = async (id: string, attempt: number) => {
@@ -16,7 +22,7 @@ function harness(failures: Record<string, Error[]> = {}) {
     return { id };
   };
   const fn = inngest.createFunction(
-    { id: "f", triggers: [{ event: "e" }], retries: 2 },
+    { id: "f", triggers: [{ event: "e" }], retries: 2, checkpointing },
     async ({ step, attempt }) => {
       const a = await step.run("a", () => body("a", attempt));
       const par = await Promise.all(["p1", "p2", "p3"].map((id) => step.run(id, () => body(id, attempt))));
@@ -30,9 +36,9 @@ function harness(failures: Record<string, Error[]> = {}) {
 const event = { name: "e", data: {} };
 const fast = { retries: 2, retryDelayMs: () => 0 };
 
-describe("runEmbedded", () => {
+describe.each(modes)("runEmbedded ($mode)", ({ checkpointing }) => {
   it("runs every step once, parallel steps included, and returns the function's result", async () => {
-    const { fn, calls } = harness();
+    const { fn, calls } = harness({}, checkpointing);
     const out = await runEmbedded(fn, event, fast);
     expect(out).toMatchObject({
       status: "completed",
@@ -42,10 +48,13 @@ describe("runEmbedded", () => {
   });
 
   it("retries a failed step with the completed steps memoized and the attempt raised", async () => {
-    const { fn, calls, attemptsSeen } = harness({
-      b: [new Error("flaky"), new Error("flaky")],
-      p2: [new Error("x")],
-    });
+    const { fn, calls, attemptsSeen } = harness(
+      {
+        b: [new Error("flaky"), new Error("flaky")],
+        p2: [new Error("x")],
+      },
+      checkpointing,
+    );
     const events: StepEvent[] = [];
     const out = await runEmbedded(fn, event, { ...fast, onStep: (e) => events.push(e) });
     expect(out.status).toBe("completed");
@@ -59,14 +68,14 @@ describe("runEmbedded", () => {
   });
 
   it("fails when retries run out, naming the step", async () => {
-    const { fn, calls } = harness({ a: [new Error("1"), new Error("2"), new Error("3")] });
+    const { fn, calls } = harness({ a: [new Error("1"), new Error("2"), new Error("3")] }, checkpointing);
     const out = await runEmbedded(fn, event, fast);
     expect(out).toMatchObject({ status: "failed", step: "a", error: { message: "3" } });
     expect(calls).toEqual({ a: 3 });
   });
 
   it("does not retry a NonRetriableError", async () => {
-    const { fn, calls } = harness({ p1: [new NonRetriableError("bad request")] });
+    const { fn, calls } = harness({ p1: [new NonRetriableError("bad request")] }, checkpointing);
     const out = await runEmbedded(fn, event, fast);
     expect(out).toMatchObject({ status: "failed", step: "p1", error: { name: "NonRetriableError" } });
     expect(calls.p1).toBe(1);
@@ -74,7 +83,7 @@ describe("runEmbedded", () => {
   });
 
   it("waits what a RetryAfterError asks before the next attempt", async () => {
-    const { fn } = harness({ a: [new RetryAfterError("slow", 1500)] });
+    const { fn } = harness({ a: [new RetryAfterError("slow", 1500)] }, checkpointing);
     const asked: (number | undefined)[] = [];
     const out = await runEmbedded(fn, event, {
       retries: 2,
@@ -88,7 +97,7 @@ describe("runEmbedded", () => {
   });
 
   it("stops at the next step boundary when canceled, keeping finished steps", async () => {
-    const { fn, calls } = harness();
+    const { fn, calls } = harness({}, checkpointing);
     let completed = 0;
     const out = await runEmbedded(fn, event, {
       ...fast,
@@ -99,13 +108,69 @@ describe("runEmbedded", () => {
     expect(calls).toEqual({ a: 1 });
   });
 
+  it("runs a 60-step chain with a flaky step: every step recorded once, in order, with its attempt", async () => {
+    const calls: number[] = Array(61).fill(0);
+    const fn = inngest.createFunction(
+      { id: "chain", triggers: [{ event: "e" }], retries: 2, checkpointing },
+      async ({ step }) => {
+        let sum = 0;
+        for (let i = 1; i <= 60; i++) {
+          sum = await step.run(`s${i}`, () => {
+            calls[i]++;
+            if (i === 30 && calls[i] === 1) throw new Error("flaky");
+            return sum + i;
+          });
+        }
+        return sum;
+      },
+    );
+    const events: StepEvent[] = [];
+    const out = await runEmbedded(fn, event, { ...fast, onStep: (e) => events.push(e) });
+    expect(out).toMatchObject({ status: "completed", output: (60 * 61) / 2 });
+    expect(calls.slice(1)).toEqual(Array.from({ length: 60 }, (_, i) => (i === 29 ? 2 : 1)));
+    const completed = events.filter((e) => e.status === "completed");
+    expect(completed.map((e) => [e.name, e.attempt, e.data])).toEqual(
+      Array.from({ length: 60 }, (_, i) => [`s${i + 1}`, i === 29 ? 1 : 0, ((i + 1) * (i + 2)) / 2]),
+    );
+    expect(events.filter((e) => e.status === "failed").map((e) => [e.name, e.attempt])).toEqual([["s30", 0]]);
+    for (const e of completed) expect(e.startedAt <= e.finishedAt).toBe(true);
+    // Checkpointing: up to s30, its retry alone, then the rest. Replay: one per step, the retry, the return.
+    expect(out.stats.executions).toBe(checkpointing ? 3 : 62);
+  });
+
+  it("fails the run at the first step boundary past the deadline", async () => {
+    const ran: string[] = [];
+    const fn = inngest.createFunction(
+      { id: "slow", triggers: [{ event: "e" }], checkpointing },
+      async ({ step }) => {
+        for (const id of ["a", "b", "c"]) {
+          await step.run(id, async () => {
+            ran.push(id);
+            if (id === "a") await new Promise((r) => setTimeout(r, 40));
+            return id;
+          });
+        }
+      },
+    );
+    const out = await runEmbedded(fn, event, { ...fast, deadline: Date.now() + 10 });
+    expect(out).toMatchObject({
+      status: "failed",
+      step: null,
+      error: { message: expect.stringMatching(/^RUN_TIMEOUT/) },
+    });
+    expect(ran).toEqual(["a"]);
+  });
+
   it("retries a failing function body up to the retry count", async () => {
     let bodyRuns = 0;
-    const fn = inngest.createFunction({ id: "g", triggers: [{ event: "e" }] }, async ({ attempt }) => {
-      bodyRuns++;
-      if (attempt < 1) throw new Error("once");
-      return attempt;
-    });
+    const fn = inngest.createFunction(
+      { id: "g", triggers: [{ event: "e" }], checkpointing },
+      async ({ attempt }) => {
+        bodyRuns++;
+        if (attempt < 1) throw new Error("once");
+        return attempt;
+      },
+    );
     const out = await runEmbedded(fn, event, fast);
     expect(out).toMatchObject({ status: "completed", output: 1 });
     expect(bodyRuns).toBe(2);

@@ -1,12 +1,15 @@
 // How does one run of an Inngest function execute in-process the way Inngest would run it — steps memoized, retried, cancelable?
 import { InngestTestEngine } from "@inngest/test";
 import type { InngestFunction } from "inngest";
+import { StepMode, StepOpCode } from "inngest/types";
 
 /**
  * @inngest/test runs one execution at a time and has no retries; its own chaining re-runs parallel
  * steps. This drives it the way Inngest's executor does: each execution gets a fresh engine with
  * every completed step given back as a mocked (memoized) result; planned parallel steps run once
  * each; a failed step is re-executed alone, with `attempt` raised, until the retries run out.
+ * Like Inngest v4 (checkpointing is its default), an execution that finds a single new step runs it,
+ * checkpoints it and carries on to the next, so a chain takes one execution rather than one per step.
  */
 class Engine extends InngestTestEngine {
   once(options: InngestTestEngine.InlineOptions) {
@@ -53,11 +56,14 @@ export interface EmbeddedRunStats {
 
 interface Op {
   id: string;
+  op?: string;
   name?: string;
   displayName?: string;
   userland?: { id: string };
   data?: unknown;
   error?: unknown;
+  /** When the step ran: `a` its start and `b` its duration, both in nanoseconds. */
+  timing?: { a: number; b: number };
 }
 /** The checkpoints one execution ends at (the SDK's ExecutionResult, without its context). */
 type ExecResult =
@@ -89,10 +95,17 @@ export async function runEmbedded(
   const canceled = () => options.isCanceled?.() ?? false;
   const timedOut = () => options.deadline !== undefined && Date.now() > options.deadline;
 
+  // A step boundary inside a checkpointing execution: keep the step, then end the execution if the run must stop.
+  const checkpointed = withCheckpoints(fn, async (steps) => {
+    for (const step of steps) complete(step, 0, startOf(step), endOf(step));
+    if (canceled() || timedOut()) throw new Error("run stopped at a step boundary");
+  });
+
   const execute = async (attempt: number, target?: string): Promise<ExecResult> => {
     stats.executions++;
     const engine = new Engine({
-      function: fn,
+      // A requested step runs alone, as Inngest runs it without checkpointing.
+      function: target === undefined ? checkpointed : fn,
       events: [event],
       steps: [...done].map(([id, data]) => ({ id, idIsHashed: true, handler: () => data })),
       // The engine always says attempt 0; Inngest tells the function which attempt this is.
@@ -108,15 +121,19 @@ export async function runEmbedded(
   type StepRan = Extract<ExecResult, { type: "step-ran" }>;
   type StepFailure = { status: "failed"; error: unknown; step: string } | { status: "canceled" };
 
+  const complete = (step: Op, attempt: number, startedAt: string, finishedAt: string): void => {
+    // Inngest keeps a step's output as JSON: what comes back on replay is the JSON form.
+    const data = toJson(step.data);
+    done.set(step.id, data);
+    options.onStep?.({ name: stepName(step), status: "completed", attempt, data, startedAt, finishedAt });
+  };
+
   // Settles one step's execution at `attempt`, retrying it alone while attempts remain.
   const settle = async (ran: StepRan, attempt: number, startedAt: string): Promise<StepFailure | null> => {
     const name = stepName(ran.step);
     const finishedAt = new Date().toISOString();
     if (ran.step.error === undefined) {
-      // Inngest keeps a step's output as JSON: what comes back on replay is the JSON form.
-      const data = toJson(ran.step.data);
-      done.set(ran.step.id, data);
-      options.onStep?.({ name, status: "completed", attempt, data, startedAt, finishedAt });
+      complete(ran.step, attempt, startedAt, finishedAt);
       return null;
     }
     const willRetry = ran.retriable !== false && attempt < options.retries && !canceled();
@@ -167,6 +184,10 @@ export async function runEmbedded(
         continue;
       }
       case "steps-found": {
+        // A checkpointing execution reports the function's return as a RunComplete op.
+        const end = result.steps.find((s) => s.op === StepOpCode.RunComplete);
+        if (end) return { status: "completed", output: toJson(end.data), stats };
+        // Steps it checkpointed before stopping are done already; the rest were planned in parallel.
         const planned = result.steps.filter((s) => !done.has(s.id));
         const failures = (await Promise.all(planned.map((s) => runStep(s.id, 0)))).filter((f) => f !== null);
         const failure = failures.find((f) => f.status === "failed") ?? failures[0];
@@ -184,6 +205,57 @@ export async function runEmbedded(
     step: null,
     stats,
   };
+}
+
+type Execution = { checkpoint(steps: Op[]): Promise<void> };
+type CreateExecution = (opts: { partialOptions: Record<string, unknown> }) => Execution;
+
+type Internals = {
+  createExecution: CreateExecution;
+  shouldAsyncCheckpoint(
+    step: undefined,
+    fnId: string,
+    disableImmediate: boolean,
+    maxRuntime: undefined,
+  ): unknown;
+};
+
+/**
+ * Returns `fn` with its executions in Inngest v4's async-checkpointing mode, configured as the function
+ * and its client say (on by default; `checkpointing: false` keeps one execution per step), handing each
+ * checkpoint to `save` in place of Inngest's API. When `save` throws, the SDK ends the execution and
+ * reports the checkpointed steps, as it does when Inngest cannot be reached.
+ */
+function withCheckpoints(
+  fn: InngestFunction.Like,
+  save: (steps: Op[]) => Promise<void>,
+): InngestFunction.Like {
+  const internals = fn as unknown as Internals;
+  // Inngest checkpoints only executions that carry its internal function id; any id stands in for it here.
+  // No maxRuntime: there is no HTTP request whose timeout the execution must beat.
+  const config = internals.shouldAsyncCheckpoint(undefined, "embedded", false, undefined);
+  if (!config) return fn;
+  const createExecution = internals.createExecution.bind(fn);
+  const wrapped: CreateExecution = ({ partialOptions }) => {
+    const execution = createExecution({
+      partialOptions: {
+        ...partialOptions,
+        stepMode: StepMode.AsyncCheckpointing,
+        checkpointingConfig: config,
+      },
+    });
+    execution.checkpoint = save;
+    return execution;
+  };
+  return Object.create(fn, { createExecution: { value: wrapped } });
+}
+
+function startOf(step: Op): string {
+  return new Date(step.timing ? step.timing.a / 1e6 : Date.now()).toISOString();
+}
+
+function endOf(step: Op): string {
+  return new Date(step.timing ? (step.timing.a + step.timing.b) / 1e6 : Date.now()).toISOString();
 }
 
 function stepName(step: {
