@@ -110,11 +110,14 @@ export async function runDemo(store: ControlStore, options: DemoOptions): Promis
   return { results, reportPath, jsonPath };
 }
 
-/** Returns the explanation lines of the first mismatch: which node and path differ, with both values. */
+/**
+ * Returns the explanation lines of the first mismatch: per node that differs, the paths and both
+ * values, then what the run as a whole shows (usage, output).
+ */
 export function explainMismatch(results: readonly StoredParityResult[]): string[] {
   const mismatch = results.find((r) => r.verdict === "mismatch");
   if (!mismatch) return ["No mismatch in this batch."];
-  const findings = mismatch.findings as {
+  type Shown = {
     severity: string;
     category: string;
     nodeId?: string;
@@ -122,13 +125,34 @@ export function explainMismatch(results: readonly StoredParityResult[]): string[
     message: string;
     primary?: unknown;
     shadow?: unknown;
-  }[];
+  };
+  const counted = (mismatch.findings as Shown[]).filter((f) => f.severity !== "info");
   const lines = [`Why ${mismatch.pairId} (${mismatch.workflowId}) is a mismatch:`];
-  for (const f of findings.filter((x) => x.severity === "major" || x.severity === "critical").slice(0, 6)) {
-    lines.push(`  - [${f.category}${f.nodeId ? ` @ ${f.nodeId}` : ""}] ${f.message}`);
-    if (f.path) lines.push(`      path:    ${f.path}`);
-    if (f.primary !== undefined) lines.push(`      primary: ${JSON.stringify(f.primary)}`);
-    if (f.shadow !== undefined) lines.push(`      shadow:  ${JSON.stringify(f.shadow)}`);
+  if (mismatch.workflowId === DIVERGENT_EXAMPLE) {
+    lines.push(
+      `  (made on purpose: this workflow's Inngest shadow calls ${DIVERGENT_PROVIDER}, a model that answers differently)`,
+    );
+  }
+  const byNode = new Map<string, Shown[]>();
+  for (const f of counted) {
+    const key = f.nodeId ?? "(run)";
+    byNode.set(key, [...(byNode.get(key) ?? []), f]);
+  }
+  // Nodes first, in the order findings name them; the run-level view last.
+  const keys = [...byNode.keys()].sort((a, b) => Number(a === "(run)") - Number(b === "(run)"));
+  for (const key of keys) {
+    const found = byNode.get(key)!;
+    lines.push(
+      `  ${key === "(run)" ? "run" : `node ${key}`}: ${found.length} difference${found.length === 1 ? "" : "s"}`,
+    );
+    for (const f of found.slice(0, 3)) {
+      lines.push(`    - [${f.category}] ${f.path ?? ""}`);
+      if (f.primary !== undefined || f.shadow !== undefined) {
+        lines.push(`        primary ${JSON.stringify(f.primary)}  ·  shadow ${JSON.stringify(f.shadow)}`);
+      } else lines.push(`        ${f.message}`);
+    }
+    if (found.length > 3)
+      lines.push(`    … and ${found.length - 3} more (cutover results --verdict mismatch --json)`);
   }
   return lines;
 }
