@@ -104,7 +104,7 @@ const bench: Bench = {
       embedded_chain50_ms_per_node: round(ms50),
       embedded_chain100_ms_per_node: round(ms100),
       embedded_chain200_ms_per_node: round(ms200),
-      // Linear cost would keep this near 1; Inngest's replay-per-step model makes it grow with length.
+      // Linear cost keeps this near 1: checkpointing runs a chain in one execution, where replay-per-step grew with length.
       embedded_growth_200_vs_50: round(ms200 / ms50, 2),
       embedded_chain200_executions: executions200,
       convex_chain200_ms_per_node: round(convex200),
