@@ -123,7 +123,6 @@ const bench: Bench = {
           store,
           executors: { convex, inngest },
           pool: new ShadowPool({ maxConcurrent: 16, deadlineMs: 2_000 }),
-          cassetteDir: join(dir, "cassettes"),
         });
         const request = (i: number) => ({
           runId: `${tag}_direct_${i}`,

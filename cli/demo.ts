@@ -53,7 +53,6 @@ export async function runDemo(store: ControlStore, options: DemoOptions): Promis
     store,
     executors,
     pool: new ShadowPool({ maxConcurrent: 4, deadlineMs: 60_000 }),
-    cassetteDir: join(cutoverHome(), "cassettes"),
     liveShadowProvider: (t) =>
       t.workflow.workflowId === DIVERGENT_EXAMPLE ? DIVERGENT_PROVIDER : t.provider,
   });

@@ -1,6 +1,5 @@
 // Do the two executors agree on this workflow and input? `cutover shadow`: one-off pairs on the embedded defaults.
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
 import { type Command, Option } from "commander";
 import type { Executor } from "../executors/executor.ts";
 import { createExecutor } from "../executors/factory.ts";
@@ -11,7 +10,6 @@ import type { ParityResult } from "../parity/compare.ts";
 import { parsePolicy } from "../parity/policy.ts";
 import { ShadowPool } from "../shadow/pool.ts";
 import { Router } from "../shadow/router.ts";
-import { cutoverHome } from "../store/home.ts";
 import type { ControlStore, StoredParityResult } from "../store/port.ts";
 import { allowHostsFromEnv } from "../workflow/allow-hosts.ts";
 import { EXIT, UsageError } from "./exit.ts";
@@ -89,7 +87,6 @@ export async function runShadowPairs(
     store,
     executors,
     pool: new ShadowPool({ maxConcurrent: 4, deadlineMs: options.deadlineMs }),
-    cassetteDir: join(cutoverHome(), "cassettes"),
     routeFor: () => experimentRoute(options.primary, options.shadowProvider),
     noiseBaseline: options.noiseBaseline ?? false,
     ...(options.liveShadowProvider ? { liveShadowProvider: () => options.liveShadowProvider! } : {}),

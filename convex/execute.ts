@@ -5,6 +5,7 @@ import { executeRun } from "../executors/convex/execute-run.ts";
 import type { ExecutionPort } from "../executors/convex/port.ts";
 import { redactString } from "../lib/redact.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
+import type { Cassette } from "../workflow/providers/cassette.ts";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { internalAction } from "./_generated/server";
@@ -22,6 +23,9 @@ export const run = internalAction({
           provider: loaded.run.provider,
           options: loaded.run.options as RunOptions,
           workflow: JSON.parse(loaded.compiledJson) as CompiledWorkflow,
+          ...(loaded.run.replayJson !== undefined && {
+            replay: JSON.parse(loaded.run.replayJson) as Cassette,
+          }),
           ...(loaded.run.sideEffectOutputsJson !== undefined && {
             sideEffectOutputs: JSON.parse(loaded.run.sideEffectOutputsJson) as Record<string, unknown>,
           }),

@@ -41,6 +41,7 @@ export const start = mutation({
     options: v.optional(runOptionsValidator),
     shadow: v.optional(v.object({ pairId: v.string(), of: v.string() })),
     sideEffectOutputsJson: v.optional(v.string()),
+    replayJson: v.optional(v.string()),
   },
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:write");
@@ -94,6 +95,7 @@ export const start = mutation({
       shadow: args.shadow,
       // A shadow never performs side effects: it always gets a replay map, empty when the caller sent none.
       ...(args.shadow ? { sideEffectOutputsJson: args.sideEffectOutputsJson ?? "{}" } : {}),
+      ...(args.replayJson !== undefined ? { replayJson: args.replayJson } : {}),
       options,
     });
     await ctx.scheduler.runAfter(0, internal.execute.run, { run, inputJson: args.inputJson });

@@ -61,6 +61,8 @@ export default defineSchema({
     shadow: v.optional(v.object({ pairId: v.string(), of: v.string() })),
     /** Shadow runs: the primary's outputs of side-effecting nodes (JSON text), replayed instead of executed. */
     sideEffectOutputsJson: v.optional(v.string()),
+    /** Replay-mode shadow runs: the primary's recorded LLM answers (a cassette, JSON text). */
+    replayJson: v.optional(v.string()),
     /** Execution settings (attempts, backoff, deadline, parallelism, payload threshold, redaction). */
     options: v.any(),
     /** Set on rows copied from another executor by the mirror (absent on runs the legacy executor ran). */

@@ -1,5 +1,6 @@
 // What must an executor offer so the router and comparator can treat Convex and Inngest alike?
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
+import type { Cassette } from "../workflow/providers/cassette.ts";
 import type { ExecutorName, RunRecord, ShadowMark } from "./records.ts";
 
 /** Everything an executor needs to start one run of one compiled workflow version. */
@@ -18,6 +19,11 @@ export interface RunRequest {
    * Such a node never executes in the shadow; its output here is replayed instead.
    */
   sideEffectOutputs?: Record<string, unknown>;
+  /**
+   * Replay-mode shadow runs only: the primary's recorded LLM answers. When present the run's llm calls are
+   * answered from it (a miss fails REPLAY_MISS) and never reach a provider; `provider` is then informational.
+   */
+  replay?: Cassette;
 }
 
 export interface WaitOptions {

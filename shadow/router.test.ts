@@ -163,7 +163,6 @@ function router(pool = new ShadowPool({ maxConcurrent: 4, deadlineMs: 200 }), no
     store,
     executors: { convex, inngest },
     pool,
-    cassetteDir: join(home, "cassettes"),
     noiseBaseline,
   });
 }
@@ -340,7 +339,8 @@ describe("Router", () => {
     const withBaseline = await (await router(undefined, true).dispatch(trigger("n2"))).settled;
     expect(withBaseline?.verdict).toBe("match");
     expect(convex.runs.has("n2~noise")).toBe(true);
-    expect((withBaseline?.policy as { noisePaths: string[] }).noisePaths).toContain("$.output");
+    const policy = withBaseline!.policy as { noisePaths: string[] };
+    expect(policy.noisePaths).toContain("$.output");
     expect(JSON.stringify(withBaseline?.findings)).toContain("noise");
   });
 });

@@ -1,5 +1,4 @@
 // Which executor answers this run, and does the other one shadow it? The router: flag lookup, primary dispatch, isolated shadow.
-import { join } from "node:path";
 import type { Executor, RunRequest } from "../executors/executor.ts";
 import { RunRecord } from "../executors/records.ts";
 import { type Route, resolveRoute } from "../flags/route.ts";
@@ -9,7 +8,6 @@ import { noisePaths } from "../parity/noise.ts";
 import { DEFAULT_POLICY, type ParityPolicy } from "../parity/policy.ts";
 import { type ControlStore, type StoredParityResult, utcDay } from "../store/port.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
-import { writeCassette } from "../workflow/providers/cassette.ts";
 import type { ShadowPool } from "./pool.ts";
 import { cassetteFromPrimary } from "./primary-cassette.ts";
 import { type PairContext, reconcile, type ShadowEnd } from "./reconcile.ts";
@@ -47,8 +45,6 @@ export interface RouterOptions {
   store: ControlStore;
   executors: Record<ExecutorSide, Executor>;
   pool: ShadowPool;
-  /** Where replay cassettes built from primaries are written (one file per pair). */
-  cassetteDir: string;
   /** The provider spec live-mode shadows call; defaults to the primary's provider. */
   liveShadowProvider?: (trigger: RunTrigger) => string;
   /** The comparator policy, less its mode (the mode follows the flag's shadow provider). */
@@ -193,7 +189,11 @@ export class Router {
         workflow,
         input: trigger.input,
         shadow: { pairId, of: runId },
-        provider: await this.#shadowProvider(trigger, route, pairId, primaryRecord),
+        provider:
+          route.shadowProvider === "live"
+            ? (this.#options.liveShadowProvider?.(trigger) ?? trigger.provider)
+            : trigger.provider,
+        ...(route.shadowProvider === "replay" ? { replay: cassetteFromPrimary(primaryRecord) } : {}),
         sideEffectOutputs: sideEffectOutputs(workflow, primaryRecord),
       };
       if (baseline) {
@@ -250,19 +250,6 @@ export class Router {
         store.updatePair(pairId, workspaceId, { status: "dropped" }).then(() => resolve(null), reject);
       }
     });
-  }
-
-  async #shadowProvider(
-    trigger: RunTrigger,
-    route: Route,
-    pairId: string,
-    primary: RunRecord,
-  ): Promise<string> {
-    if (route.shadowProvider === "live")
-      return this.#options.liveShadowProvider?.(trigger) ?? trigger.provider;
-    const path = join(this.#options.cassetteDir, `${pairId}.json`);
-    await writeCassette(path, cassetteFromPrimary(primary));
-    return `replay:${path}`;
   }
 }
 

@@ -1,7 +1,5 @@
 // What happens when production starts a run? Load and check the workflow and input, dispatch through the Router, schedule the shadow follow-up.
 import { randomUUID } from "node:crypto";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { internal } from "../convex/_generated/api.js";
 import type { ActionCtx } from "../convex/_generated/server.js";
 import { ConvexExecutor, ConvexExecutorError } from "../executors/convex/executor.ts";
@@ -162,7 +160,6 @@ function routerFor(ctx: ActionCtx): Router {
     executors: { convex: new ConvexExecutor({ backend: actionBackend(ctx) }), inngest: inngestExecutor(ctx) },
     // One action follows one pair: the bound per action is one shadow.
     pool: new ShadowPool({ maxConcurrent: 1, deadlineMs: shadowDeadlineMs() }),
-    cassetteDir: join(tmpdir(), "cutover-cassettes"),
   });
 }
 

@@ -16,7 +16,6 @@ import type { ControlStore } from "../store/port.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import { compileWorkflow } from "../workflow/compile.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
-import { writeCassette } from "../workflow/providers/cassette.ts";
 import { chain, node } from "./graphs.ts";
 
 const posts: unknown[] = [];
@@ -135,59 +134,73 @@ describe("shadow pairs on the embedded executors", () => {
     }
   });
 
-  it("turns a shadow that asks a different question into a replay-miss finding with both prompts", async () => {
-    const workflow = compileFile("summary");
-    const workspaceId = "ws_e2e";
-    await executors.convex.submit({
-      runId: "miss_primary",
-      workspaceId,
-      workflow,
-      input: exampleInput("summary"),
-      provider: "mock",
-    });
-    const primary = RunRecord.parse(await executors.convex.waitFor(workspaceId, "miss_primary"));
-    const cassettePath = join(home, "miss.json");
-    await writeCassette(cassettePath, cassetteFromPrimary(primary));
-    const otherInput = { ...(exampleInput("summary") as Record<string, unknown>) };
-    for (const key of Object.keys(otherInput))
-      if (typeof otherInput[key] === "string") otherInput[key] = `${otherInput[key]} (edited)`;
-    await executors.inngest.submit({
-      runId: "miss_shadow",
-      workspaceId,
-      workflow,
-      input: otherInput,
-      provider: `replay:${cassettePath}`,
-      shadow: { pairId: "pair_miss", of: "miss_primary" },
-    });
-    const shadow = RunRecord.parse(await executors.inngest.waitFor(workspaceId, "miss_shadow"));
-    expect(shadow.error?.code).toBe("REPLAY_MISS");
-    await store.putPair({
-      pairId: "pair_miss",
-      workspaceId,
-      workflowId: workflow.workflowId,
-      primaryRunId: "miss_primary",
-      status: "running",
-      createdAt: new Date().toISOString(),
-    });
-    const result = await reconcile(
-      store,
-      {
-        pairId: "pair_miss",
+  it.each([
+    ["convex", "inngest"],
+    ["inngest", "convex"],
+  ] as const)(
+    "turns a %s primary's %s shadow that asks a different question into a replay-miss finding with both prompts",
+    async (primarySide, shadowSide) => {
+      const workflow = compileFile("summary");
+      const workspaceId = "ws_e2e";
+      const primaryRunId = `miss_${primarySide}`;
+      const pairId = `pair_miss_${primarySide}`;
+      await executors[primarySide].submit({
+        runId: primaryRunId,
         workspaceId,
         workflow,
-        route: experimentRoute("convex", "replay"),
-        policy: DEFAULT_POLICY,
-      },
-      primary,
-      { kind: "record", record: shadow },
-    );
-    expect(result.verdict).toBe("mismatch");
-    const miss = result.findings[0] as { category: string; nodeId: string; primary: string; shadow: string };
-    expect(miss.category).toBe("step");
-    expect(miss.nodeId).toBeTruthy();
-    expect(String(miss.shadow)).toContain("(edited)");
-    expect(String(miss.primary)).not.toContain("(edited)");
-    // the replay miss is a parity finding, not an executor error on top of it
-    expect(result.findings.some((f) => (f as { category: string }).category === "error")).toBe(false);
-  });
+        input: exampleInput("summary"),
+        provider: "mock",
+      });
+      const primary = RunRecord.parse(await executors[primarySide].waitFor(workspaceId, primaryRunId));
+      const otherInput = { ...(exampleInput("summary") as Record<string, unknown>) };
+      for (const key of Object.keys(otherInput))
+        if (typeof otherInput[key] === "string") otherInput[key] = `${otherInput[key]} (edited)`;
+      await executors[shadowSide].submit({
+        runId: `${primaryRunId}~shadow`,
+        workspaceId,
+        workflow,
+        input: otherInput,
+        provider: "mock",
+        replay: cassetteFromPrimary(primary),
+        shadow: { pairId, of: primaryRunId },
+      });
+      const shadow = RunRecord.parse(
+        await executors[shadowSide].waitFor(workspaceId, `${primaryRunId}~shadow`),
+      );
+      expect(shadow.error?.code).toBe("REPLAY_MISS");
+      await store.putPair({
+        pairId,
+        workspaceId,
+        workflowId: workflow.workflowId,
+        primaryRunId,
+        status: "running",
+        createdAt: new Date().toISOString(),
+      });
+      const result = await reconcile(
+        store,
+        {
+          pairId,
+          workspaceId,
+          workflow,
+          route: experimentRoute(primarySide, "replay"),
+          policy: DEFAULT_POLICY,
+        },
+        primary,
+        { kind: "record", record: shadow },
+      );
+      expect(result.verdict).toBe("mismatch");
+      const miss = result.findings[0] as {
+        category: string;
+        nodeId: string;
+        primary: string;
+        shadow: string;
+      };
+      expect(miss.category).toBe("step");
+      expect(miss.nodeId).toBeTruthy();
+      expect(String(miss.shadow)).toContain("(edited)");
+      expect(String(miss.primary)).not.toContain("(edited)");
+      // the replay miss is a parity finding, not an executor error on top of it
+      expect(result.findings.some((f) => (f as { category: string }).category === "error")).toBe(false);
+    },
+  );
 });

@@ -4,6 +4,7 @@ import { redact } from "../../lib/redact.ts";
 import { ErrorCode, NodeError, toRecordError } from "../../workflow/errors.ts";
 import { prepareInput } from "../../workflow/input.ts";
 import { createProvider } from "../../workflow/providers/index.ts";
+import { createCassetteProvider } from "../../workflow/providers/replay.ts";
 import type { NodeEnv } from "../../workflow/steps.ts";
 import { walkWorkflow } from "../../workflow/walk.ts";
 import { canceledError, isCancel, raceAbort } from "./backoff.ts";
@@ -43,7 +44,9 @@ export async function executeRun(port: ExecutionPort, inputJson: string): Promis
   try {
     const input = prepareInput(workflow, rawInput);
     const env: NodeEnv = {
-      provider: createProvider(loaded.provider),
+      provider: loaded.replay
+        ? createCassetteProvider(loaded.replay, "the primary's recorded answers")
+        : createProvider(loaded.provider),
       http: {
         allowHosts: options.httpAllowHosts,
         timeoutMs: HTTP_TIMEOUT_MS,

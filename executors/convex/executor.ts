@@ -54,6 +54,7 @@ export class ConvexExecutor implements Executor {
         ...(request.sideEffectOutputs && {
           sideEffectOutputsJson: JSON.stringify(request.sideEffectOutputs),
         }),
+        ...(request.replay && { replayJson: JSON.stringify(request.replay) }),
       }),
     );
     return { runId: started.runId };

@@ -2,6 +2,7 @@
 
 import type { RunOptions } from "../../convex/runOptions.ts";
 import type { CompiledWorkflow } from "../../workflow/compiled.ts";
+import type { Cassette } from "../../workflow/providers/cassette.ts";
 import type { RecordError, Tokens } from "../records.ts";
 
 export interface StepIdentity {
@@ -32,6 +33,8 @@ export interface LoadedRun {
   workflow: CompiledWorkflow;
   /** Shadow runs: side-effecting nodes' outputs to replay (see NodeEnv.sideEffectOutputs). */
   sideEffectOutputs?: Record<string, unknown>;
+  /** Replay-mode shadows: the primary's recorded LLM answers, used instead of the provider. */
+  replay?: Cassette;
 }
 
 export interface ExecutionPort {

@@ -163,6 +163,7 @@ export class EmbeddedInngestExecutor implements Executor {
       input: request.input,
       ...(request.shadow && { shadow: request.shadow }),
       ...(request.sideEffectOutputs && { sideEffectOutputs: request.sideEffectOutputs }),
+      ...(request.replay && { replay: request.replay }),
       ...(request.provider && { provider: request.provider }),
     };
     try {

@@ -2,6 +2,7 @@
 import type { CompiledWorkflow } from "../../workflow/compiled.ts";
 import { ErrorCode, NodeError } from "../../workflow/errors.ts";
 import type { LlmSettings } from "../../workflow/provider.ts";
+import type { Cassette } from "../../workflow/providers/cassette.ts";
 import type { ShadowMark, StepRecord, Tokens } from "../records.ts";
 import { toInngestError } from "./step-error.ts";
 
@@ -20,6 +21,8 @@ export interface ExecuteEventData {
   shadow?: ShadowMark;
   /** Shadow runs: the primary's outputs of side-effecting nodes, replayed instead of executed. */
   sideEffectOutputs?: Record<string, unknown>;
+  /** Replay-mode shadows: the primary's recorded LLM answers; llm calls answer from these only. */
+  replay?: Cassette;
   /** Which provider answers llm nodes ("mock", "openai", "replay:<file>"); the server's default when absent. */
   provider?: string;
 }

@@ -91,6 +91,7 @@ export class InngestExecutor implements Executor {
       input: request.input,
       ...(request.shadow && { shadow: request.shadow }),
       ...(request.sideEffectOutputs && { sideEffectOutputs: request.sideEffectOutputs }),
+      ...(request.replay && { replay: request.replay }),
       provider,
     };
     // The event id makes a repeated send (a retry after a lost answer) start no second run.

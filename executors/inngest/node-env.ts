@@ -2,6 +2,7 @@
 import { allowHostsFromEnv } from "../../workflow/allow-hosts.ts";
 import { ErrorCode, NodeError } from "../../workflow/errors.ts";
 import { createProvider } from "../../workflow/providers/index.ts";
+import { createCassetteProvider } from "../../workflow/providers/replay.ts";
 import type { NodeEnv } from "../../workflow/steps.ts";
 import type { ExecuteEventData } from "./events.ts";
 
@@ -24,7 +25,12 @@ export function nodeEnvFactory(options: NodeEnvOptions = {}): (data: ExecuteEven
     const spec = data.provider ?? options.defaultProvider ?? "mock";
     let provider: NodeEnv["provider"];
     try {
-      provider = createProvider(spec);
+      provider = data.replay
+        ? createCassetteProvider(
+            data.replay,
+            `the primary's answers for ${data.shadow?.pairId ?? data.runId}`,
+          )
+        : createProvider(spec);
     } catch (err) {
       throw new NodeError(ErrorCode.PROVIDER_CONFIG, (err as Error).message);
     }

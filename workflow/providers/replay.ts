@@ -27,6 +27,15 @@ function missError(request: LlmRequest, key: string, path: string, cassette: Cas
   );
 }
 
+/** Returns the recorded answer to the request, or throws REPLAY_MISS naming `source`. */
+function answer(cassette: Cassette, request: LlmRequest, source: string): LlmResult {
+  const key = requestKey(request);
+  const entry = Object.hasOwn(cassette.entries, key) ? cassette.entries[key] : undefined;
+  if (!entry) throw missError(request, key, source, cassette);
+  // A copy: callers own their result, the cassette stays as recorded.
+  return structuredClone(entry.result);
+}
+
 /** Returns a provider answering from the cassette at `path` (read at the first call); a miss throws REPLAY_MISS. */
 export function createReplayProvider(path: string): LlmProvider {
   let loading: Promise<Cassette> | undefined;
@@ -42,11 +51,21 @@ export function createReplayProvider(path: string): LlmProvider {
         loading = undefined;
         throw err;
       }
-      const key = requestKey(request);
-      const entry = Object.hasOwn(cassette.entries, key) ? cassette.entries[key] : undefined;
-      if (!entry) throw missError(request, key, path, cassette);
-      // A copy: callers own their result, the cassette stays as recorded.
-      return structuredClone(entry.result);
+      return answer(cassette, request, path);
+    },
+  };
+}
+
+/**
+ * Returns a provider answering from a cassette held in memory (a shadow's copy of its primary's answers,
+ * carried with the run request); `source` names it in REPLAY_MISS messages.
+ */
+export function createCassetteProvider(cassette: Cassette, source: string): LlmProvider {
+  return {
+    name: "replay",
+    async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResult> {
+      if (signal?.aborted) throw new NodeError(ErrorCode.CANCELED, "replay: the call was aborted");
+      return answer(cassette, request, source);
     },
   };
 }
