@@ -7,6 +7,7 @@ import { type Executor, type RunRequest, type WaitOptions, WaitTimeoutError } fr
 import { isTerminal, type RunRecord } from "../records.ts";
 import { INNGEST_APP_ID } from "./client.ts";
 import { type EmbeddedRunStats, runEmbedded, type StepEvent } from "./embedded-run.ts";
+import { eventDataFor } from "./events.ts";
 import {
   createExecuteWorkflow,
   DEFAULT_RETRIES,
@@ -154,18 +155,7 @@ export class EmbeddedInngestExecutor implements Executor {
     await Promise.resolve();
     run.state.status = "running";
     run.state.startedAt = new Date().toISOString();
-    const data: ExecuteEventData = {
-      runId: request.runId,
-      workspaceId: request.workspaceId,
-      workflowId: request.workflow.workflowId,
-      workflowVersionId: request.workflow.workflowVersionId,
-      graph: request.workflow,
-      input: request.input,
-      ...(request.shadow && { shadow: request.shadow }),
-      ...(request.sideEffectOutputs && { sideEffectOutputs: request.sideEffectOutputs }),
-      ...(request.replay && { replay: request.replay }),
-      ...(request.provider && { provider: request.provider }),
-    };
+    const data = eventDataFor(request);
     try {
       const outcome = await runEmbedded(
         this.fn,

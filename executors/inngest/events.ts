@@ -3,6 +3,7 @@ import type { CompiledWorkflow } from "../../workflow/compiled.ts";
 import { ErrorCode, NodeError } from "../../workflow/errors.ts";
 import type { LlmSettings } from "../../workflow/provider.ts";
 import type { Cassette } from "../../workflow/providers/cassette.ts";
+import type { RunRequest } from "../executor.ts";
 import type { ShadowMark, StepRecord, Tokens } from "../records.ts";
 import { toInngestError } from "./step-error.ts";
 
@@ -68,4 +69,21 @@ export function readEventData(raw: unknown): ExecuteEventData {
     );
   }
   return d as ExecuteEventData;
+}
+
+/** Returns the `inferpipe/workflow.execute` payload for a run request (`provider` when the request names none). */
+export function eventDataFor(request: RunRequest, provider?: string): ExecuteEventData {
+  const chosen = request.provider ?? provider;
+  return {
+    runId: request.runId,
+    workspaceId: request.workspaceId,
+    workflowId: request.workflow.workflowId,
+    workflowVersionId: request.workflow.workflowVersionId,
+    graph: request.workflow,
+    input: request.input,
+    ...(request.shadow && { shadow: request.shadow }),
+    ...(request.sideEffectOutputs && { sideEffectOutputs: request.sideEffectOutputs }),
+    ...(request.replay && { replay: request.replay }),
+    ...(chosen && { provider: chosen }),
+  };
 }

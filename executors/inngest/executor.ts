@@ -4,7 +4,7 @@ import { ErrorCode } from "../../workflow/errors.ts";
 import { type Executor, type RunRequest, type WaitOptions, WaitTimeoutError } from "../executor.ts";
 import { isTerminal, type RunRecord } from "../records.ts";
 import { inngestClient } from "./client.ts";
-import { CANCEL_EVENT, EXECUTE_EVENT, type ExecuteEventData, eventIdFor } from "./events.ts";
+import { CANCEL_EVENT, EXECUTE_EVENT, eventDataFor, eventIdFor } from "./events.ts";
 import { FileBlobStore } from "./payload.ts";
 import {
   asStepResult,
@@ -82,18 +82,7 @@ export class InngestExecutor implements Executor {
   async submit(request: RunRequest): Promise<{ runId: string }> {
     if (await this.index.get(request.workspaceId, request.runId)) return { runId: request.runId };
     const provider = request.provider ?? this.options.defaultProvider ?? "mock";
-    const data: ExecuteEventData = {
-      runId: request.runId,
-      workspaceId: request.workspaceId,
-      workflowId: request.workflow.workflowId,
-      workflowVersionId: request.workflow.workflowVersionId,
-      graph: request.workflow,
-      input: request.input,
-      ...(request.shadow && { shadow: request.shadow }),
-      ...(request.sideEffectOutputs && { sideEffectOutputs: request.sideEffectOutputs }),
-      ...(request.replay && { replay: request.replay }),
-      provider,
-    };
+    const data = eventDataFor(request, provider);
     // The event id makes a repeated send (a retry after a lost answer) start no second run.
     const sent = await this.client.send({ id: eventIdFor(request.runId), name: EXECUTE_EVENT, data });
     const eventId = sent.ids[0];
