@@ -86,15 +86,23 @@ export class ConvexExecutor implements Executor {
     if (Date.now() - before < 1) await sleep(this.backend.pollMs);
   }
 
-  /** Returns the record once the run is terminal; rejects with WaitTimeoutError after `timeoutMs`. */
+  /**
+   * Returns the record once the run is terminal; rejects with WaitTimeoutError after `timeoutMs`.
+   * Polls the run's status alone and reads the whole record once: a full read while the run is
+   * going is as long as its steps, and on the embedded runtime it holds up the run's own mutations.
+   */
   async waitFor(workspaceId: string, runId: string, options: WaitOptions = {}): Promise<RunRecord> {
     const startedAt = Date.now();
+    const apiKey = await this.backend.apiKeyFor(workspaceId);
     for (;;) {
       options.signal?.throwIfAborted();
-      const record = await this.get(workspaceId, runId);
-      if (!record)
+      const status = await refusals(() =>
+        this.backend.query(api.runs.status, { apiKey, workspaceId, runId }),
+      );
+      const record = status && isTerminal(status) ? await this.get(workspaceId, runId) : undefined;
+      if (!status || record === null)
         throw new ConvexExecutorError("RUN_NOT_FOUND", `workspace ${workspaceId} has no run ${runId}`);
-      if (isTerminal(record.status)) return record;
+      if (record) return record;
       if (options.timeoutMs !== undefined && Date.now() - startedAt >= options.timeoutMs) {
         throw new WaitTimeoutError(runId, options.timeoutMs);
       }
