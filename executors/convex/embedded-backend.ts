@@ -45,7 +45,38 @@ function memoized(modules: Record<string, () => Promise<unknown>>): Record<strin
   return Object.fromEntries(
     Object.entries(modules).map(([path, load]) => {
       let loaded: Promise<unknown> | undefined;
-      return [path, () => (loaded ??= load())];
+      return [path, () => (loaded ??= load().then(withValidatorsExportedOnce))];
     }),
   );
+}
+
+/**
+ * convex-test also asks each function for its argument and return validators on every call, and
+ * each answer rebuilds and serialises them (a tenth of a step's cost in the runtime). A deployment
+ * reads them once, when the functions are pushed; so does this: each function's first answer is kept.
+ */
+function withValidatorsExportedOnce(module: unknown): unknown {
+  for (const fn of Object.values(module as Record<string, unknown>)) {
+    if (typeof fn !== "function" || typeof (fn as unknown as ExportsValidators).exportArgs !== "function")
+      continue;
+    const f = fn as unknown as ExportsValidators;
+    if (exportedOnce.has(f)) continue;
+    exportedOnce.add(f);
+    f.exportArgs = once(f.exportArgs);
+    f.exportReturns = once(f.exportReturns);
+  }
+  return module;
+}
+
+interface ExportsValidators {
+  exportArgs: () => string;
+  exportReturns: () => string;
+}
+
+/** Functions already wrapped (modules are shared by every embedded runtime in the process). */
+const exportedOnce = new WeakSet<ExportsValidators>();
+
+function once(f: () => string): () => string {
+  let value: string | undefined;
+  return () => (value ??= f());
 }
