@@ -35,11 +35,17 @@ export const begin = internalMutation({
   },
 });
 
-/** Records how an attempt ended; returns true when the run has since been asked to stop. */
+/**
+ * Records how an attempt ended; returns true when the run has since been asked to stop. The step is
+ * patched without being read first (its id came from begin, and steps are never deleted): each read
+ * is a round trip through the runtime, and this runs twice per step with begin.
+ */
 export const finish = internalMutation({
   args: {
     run: v.id("runs"),
     step: v.id("steps"),
+    /** The step's name (as begin recorded it), for the log line of a failed attempt. */
+    name: v.string(),
     status: v.union(v.literal("completed"), v.literal("failed"), v.literal("canceled")),
     attempt: v.number(),
     at: v.number(),
@@ -55,9 +61,8 @@ export const finish = internalMutation({
   },
   handler: async (ctx, args) => {
     const run = await ctx.db.get(args.run);
-    const step = await ctx.db.get(args.step);
-    if (!run || !step) return true;
-    await ctx.db.patch(step._id, {
+    if (!run) return true;
+    await ctx.db.patch(args.step, {
       status: args.status,
       attempt: args.attempt,
       inputJson: args.inputJson,
@@ -75,7 +80,7 @@ export const finish = internalMutation({
         runId: run.runId,
         at: args.at,
         level: args.retryInMs === undefined ? "error" : "warn",
-        step: step.name,
+        step: args.name,
         message:
           args.retryInMs === undefined
             ? `attempt ${args.attempt} failed: ${args.error.code} ${args.error.message}`

@@ -14,6 +14,8 @@ export interface StepIdentity {
 export interface StepFinish {
   /** The step's id, as beginStep returned it. */
   stepRef: string;
+  /** The step's name, as given to beginStep. */
+  name: string;
   status: "completed" | "failed" | "canceled";
   attempt: number;
   at: number;

@@ -67,7 +67,7 @@ export class RecordingStepRunner implements StepRunner {
         throw signal.reason;
       }
       stepRef = began;
-      const id = { stepRef };
+      const id = { stepRef, name: label };
       try {
         const outcome = await raceAbort(work(), signal);
         const stopAsked = await this.port.finishStep({
