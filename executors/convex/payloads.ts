@@ -34,9 +34,15 @@ export function scrub<T>(value: T, secrets: readonly string[]): T {
   if (secrets.length === 0) return value;
   const text = JSON.stringify(value);
   if (text === undefined) return value;
+  const out = scrubText(text, secrets);
+  return out === text ? value : JSON.parse(out);
+}
+
+/** Returns JSON text with every occurrence of the secret strings (as JSON escapes them) replaced. */
+function scrubText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) out = out.split(JSON.stringify(s).slice(1, -1)).join(REDACTED);
-  return out === text ? value : JSON.parse(out);
+  return out;
 }
 
 /**
@@ -54,8 +60,12 @@ export async function persistPayload(
     store: BlobStore;
   },
 ): Promise<string> {
-  const safe = scrub(redact(value === undefined ? null : value, options.redactPaths), options.secrets ?? []);
-  const text = JSON.stringify(safe);
+  // Scrubbed on the text that is kept, so the value is serialised once; parsed back only when a secret
+  // was replaced (which also proves the text is still JSON) or a stored payload needs its canonical form.
+  const redacted = redact(value === undefined ? null : value, options.redactPaths);
+  const raw = JSON.stringify(redacted);
+  const text = options.secrets?.length ? scrubText(raw, options.secrets) : raw;
+  const safe = text === raw ? redacted : JSON.parse(text);
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes <= options.thresholdBytes) return text;
   const canonical = canonicalJson(safe);
