@@ -15,6 +15,12 @@ import type { RunOptions } from "./runOptions";
 export const run = internalAction({
   args: { run: v.id("runs"), inputJson: v.string() },
   handler: async (ctx, { run, inputJson }) => {
+    // Set when the run starts: the step mutations and the cancel poll read this small document.
+    let control: Id<"runControls"> | null = null;
+    const started = (): Id<"runControls"> => {
+      if (!control) throw new Error(`run ${run}: a step was recorded before the run started`);
+      return control;
+    };
     const port: ExecutionPort = {
       load: async () => {
         const loaded = await ctx.runQuery(internal.runs.loadForExecution, { run });
@@ -31,15 +37,22 @@ export const run = internalAction({
           }),
         };
       },
-      markStarted: (at) => ctx.runMutation(internal.runs.markStarted, { run, at }),
-      beginStep: ({ stepRef, ...step }) =>
-        ctx.runMutation(internal.steps.begin, { run, step: stepRef as Id<"steps"> | undefined, ...step }),
-      finishStep: ({ stepRef, ...step }) =>
-        ctx.runMutation(internal.steps.finish, { run, step: stepRef as Id<"steps">, ...step }),
-      skipStep: async (step) => {
-        await ctx.runMutation(internal.steps.skip, { run, ...step });
+      markStarted: async (at) => {
+        control = await ctx.runMutation(internal.runs.markStarted, { run, at });
+        return control !== null;
       },
-      isCancelRequested: () => ctx.runQuery(internal.runs.isCancelRequested, { run }),
+      beginStep: ({ stepRef, ...step }) =>
+        ctx.runMutation(internal.steps.begin, {
+          control: started(),
+          step: stepRef as Id<"steps"> | undefined,
+          ...step,
+        }),
+      finishStep: ({ stepRef, ...step }) =>
+        ctx.runMutation(internal.steps.finish, { control: started(), step: stepRef as Id<"steps">, ...step }),
+      skipStep: async (step) => {
+        await ctx.runMutation(internal.steps.skip, { control: started(), ...step });
+      },
+      isCancelRequested: () => ctx.runQuery(internal.runs.isCancelRequested, { control: started() }),
       finishRun: async (end) => {
         await ctx.runMutation(internal.runs.finish, { run, ...end });
       },

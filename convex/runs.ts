@@ -2,8 +2,15 @@
 import { ConvexError, v } from "convex/values";
 import { redact } from "../lib/redact.ts";
 import { internal } from "./_generated/api";
-import type { Doc } from "./_generated/dataModel";
-import { internalMutation, internalQuery, mutation, type QueryCtx, query } from "./_generated/server";
+import type { Doc, Id } from "./_generated/dataModel";
+import {
+  internalMutation,
+  internalQuery,
+  type MutationCtx,
+  mutation,
+  type QueryCtx,
+  query,
+} from "./_generated/server";
 import { requireWorkspace } from "./auth";
 import { resolveRunOptions, runOptionsValidator } from "./runOptions";
 
@@ -183,6 +190,7 @@ export const cancel = mutation({
       return { found: true, status: "canceled" };
     }
     await ctx.db.patch(run._id, { cancelRequested: true });
+    await stopControl(ctx, run._id);
     await ctx.db.insert("logs", {
       workspaceId: run.workspaceId,
       runId: run.runId,
@@ -211,21 +219,38 @@ export const loadForExecution = internalQuery({
   },
 });
 
-/** Moves a queued run to running; returns false when it must not run (canceled, or already started). */
+/**
+ * Moves a queued run to running and returns the id of its control document (what the step mutations
+ * read); null when it must not run (canceled, or already started).
+ */
 export const markStarted = internalMutation({
   args: { run: v.id("runs"), at: v.number() },
   handler: async (ctx, args) => {
     const run = await ctx.db.get(args.run);
-    if (run?.status !== "queued" || run.cancelRequested) return false;
+    if (run?.status !== "queued" || run.cancelRequested) return null;
     await ctx.db.patch(run._id, { status: "running", startedAt: args.at });
-    return true;
+    return await ctx.db.insert("runControls", {
+      workspaceId: run.workspaceId,
+      runId: run.runId,
+      run: run._id,
+      live: true,
+    });
   },
 });
 
-/** Returns true when someone asked the run to stop. */
+/** Marks the run's control document (if it started) so that no further step starts. */
+async function stopControl(ctx: MutationCtx, run: Id<"runs">): Promise<void> {
+  const control = await ctx.db
+    .query("runControls")
+    .withIndex("by_run", (q) => q.eq("run", run))
+    .unique();
+  if (control?.live) await ctx.db.patch(control._id, { live: false });
+}
+
+/** Returns true when the run must stop: someone asked it to, or it has ended. */
 export const isCancelRequested = internalQuery({
-  args: { run: v.id("runs") },
-  handler: async (ctx, args) => (await ctx.db.get(args.run))?.cancelRequested ?? true,
+  args: { control: v.id("runControls") },
+  handler: async (ctx, args) => !(await ctx.db.get(args.control))?.live,
 });
 
 /**
@@ -271,6 +296,7 @@ export const finish = internalMutation({
       costUsd: Math.round(cost * 1e9) / 1e9,
       finishedAt: args.at,
     });
+    await stopControl(ctx, run._id);
     await ctx.db.insert("logs", {
       workspaceId: run.workspaceId,
       runId: run.runId,

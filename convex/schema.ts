@@ -93,6 +93,15 @@ export default defineSchema({
     .index("by_run", ["runId"])
     .index("by_run_name", ["runId", "name"])
     .index("by_workspace_status_time", ["workspaceId", "status", "startedAt"]),
+  // What every step mutation of an executing run reads, kept apart from the run's document: that one
+  // holds the run's input and options, and reading it twice per step cost time in proportion to them.
+  runControls: defineTable({
+    workspaceId: v.string(),
+    runId: v.string(),
+    run: v.id("runs"),
+    /** True from the run's start until a cancel request or its end: while steps may start. */
+    live: v.boolean(),
+  }).index("by_run", ["run"]),
   logs: defineTable({
     workspaceId: v.string(),
     runId: v.string(),

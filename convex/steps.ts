@@ -1,10 +1,16 @@
 // How does the executing action record each step? Internal mutations for start, finish and skip.
-// They address the run and step by document id: a lookup that stays constant-time however many steps
-// a run (or the deployment) holds, where an index query would be a scan in the embedded runtime.
+// They address the run's control document and the step by id: a lookup that stays constant-time
+// however many steps a run (or the deployment) holds, where an index query would be a scan in the
+// embedded runtime; and the control document stays small whatever the run's input.
 import { v } from "convex/values";
 import { internalMutation } from "./_generated/server";
 
-const identity = { run: v.id("runs"), name: v.string(), nodeId: v.string(), type: v.string() };
+const identity = {
+  control: v.id("runControls"),
+  name: v.string(),
+  nodeId: v.string(),
+  type: v.string(),
+};
 
 /**
  * Records that an attempt of a step starts and returns the step's id (pass it back for later attempts
@@ -14,16 +20,16 @@ const identity = { run: v.id("runs"), name: v.string(), nodeId: v.string(), type
 export const begin = internalMutation({
   args: { ...identity, step: v.optional(v.id("steps")), attempt: v.number(), at: v.number() },
   handler: async (ctx, args) => {
-    const run = await ctx.db.get(args.run);
-    if (!run || run.cancelRequested || run.status !== "running") return null;
+    const control = await ctx.db.get(args.control);
+    if (!control?.live) return null;
     if (args.step) {
       // A retry: the record keeps its first start and shows the attempt now running.
       await ctx.db.patch(args.step, { status: "running", attempt: args.attempt, error: undefined });
       return args.step;
     }
     return await ctx.db.insert("steps", {
-      workspaceId: run.workspaceId,
-      runId: run.runId,
+      workspaceId: control.workspaceId,
+      runId: control.runId,
       nodeId: args.nodeId,
       name: args.name,
       type: args.type,
@@ -42,7 +48,7 @@ export const begin = internalMutation({
  */
 export const finish = internalMutation({
   args: {
-    run: v.id("runs"),
+    control: v.id("runControls"),
     step: v.id("steps"),
     /** The step's name (as begin recorded it), for the log line of a failed attempt. */
     name: v.string(),
@@ -60,8 +66,8 @@ export const finish = internalMutation({
     retryInMs: v.optional(v.number()),
   },
   handler: async (ctx, args) => {
-    const run = await ctx.db.get(args.run);
-    if (!run) return true;
+    const control = await ctx.db.get(args.control);
+    if (!control) return true;
     await ctx.db.patch(args.step, {
       status: args.status,
       attempt: args.attempt,
@@ -76,8 +82,8 @@ export const finish = internalMutation({
     });
     if (args.error) {
       await ctx.db.insert("logs", {
-        workspaceId: run.workspaceId,
-        runId: run.runId,
+        workspaceId: control.workspaceId,
+        runId: control.runId,
         at: args.at,
         level: args.retryInMs === undefined ? "error" : "warn",
         step: args.name,
@@ -87,7 +93,7 @@ export const finish = internalMutation({
             : `attempt ${args.attempt} failed: ${args.error.code}; retrying in ${args.retryInMs} ms`,
       });
     }
-    return run.cancelRequested;
+    return !control.live;
   },
 });
 
@@ -95,11 +101,11 @@ export const finish = internalMutation({
 export const skip = internalMutation({
   args: { ...identity, at: v.number() },
   handler: async (ctx, args) => {
-    const run = await ctx.db.get(args.run);
-    if (!run) return;
+    const control = await ctx.db.get(args.control);
+    if (!control) return;
     await ctx.db.insert("steps", {
-      workspaceId: run.workspaceId,
-      runId: run.runId,
+      workspaceId: control.workspaceId,
+      runId: control.runId,
       nodeId: args.nodeId,
       name: args.name,
       type: args.type,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compiledChain, compiledFanOut } from "../../bench/graphs.ts";
-import { api } from "../../convex/_generated/api.js";
+import { api, internal } from "../../convex/_generated/api.js";
 import { PayloadRef, RunRecord, sumUsage } from "../records.ts";
 import { ConvexExecutorError } from "./executor.ts";
 import { compileOrThrow, embeddedExecutor, lineDoc, transformNode } from "./testing.ts";
@@ -158,6 +158,19 @@ describe("ConvexExecutor on the embedded runtime", () => {
     expect(record.steps.every((s) => s.status === "completed" || s.status === "canceled")).toBe(true);
     expect(record.tokens).toEqual(sumUsage(record.steps).tokens);
     await expect(executor.cancel("ws", "nope")).rejects.toBeInstanceOf(ConvexExecutorError);
+  });
+
+  it("starts no step once the run has ended: its control document is no longer live", async () => {
+    const { executor, t } = embeddedExecutor(modules);
+    const workflow = compileOrThrow(example("summary"));
+    await executor.submit({ runId: "ended", workspaceId: "ws", workflow, input: exampleInput("summary") });
+    await executor.waitFor("ws", "ended");
+    const [control] = await t.run((ctx) => ctx.db.query("runControls").collect());
+    expect(control).toMatchObject({ workspaceId: "ws", runId: "ended", live: false });
+    const late = { control: control._id, name: "late", nodeId: "late", type: "ai", attempt: 1, at: 0 };
+    expect(await t.mutation(internal.steps.begin, late)).toBeNull();
+    expect(await t.query(internal.runs.isCancelRequested, { control: control._id })).toBe(true);
+    expect((await executor.get("ws", "ended"))!.steps).toHaveLength(3);
   });
 
   it("cancels a queued run before it starts", async () => {
