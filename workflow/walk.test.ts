@@ -267,6 +267,36 @@ describe("walkWorkflow", () => {
     expect(results.slow).toEqual(["in"]);
   });
 
+  it("shows exactly the transitive ancestors, in topological order, past a skipped node and a wide finished layer", async () => {
+    const wide = Array.from({ length: 30 }, (_, k) =>
+      node(`w${k}`, "transform", transform("return Object.keys(results)"), ["in"]),
+    );
+    const keys = transform("return Object.keys(results)");
+    const wf = workflow([
+      node("in", "input", {}),
+      node("br", "branch", { condition: "false" }, ["in"]),
+      node("gone", "transform", transform("return 'never'"), [["br", "true"]]),
+      ...wide,
+      node("top", "transform", transform("return 'top'"), ["in"]),
+      node("left", "transform", keys, ["top"]),
+      node("right", "transform", keys, ["top"]),
+      node("join", "transform", keys, ["right", "left", "gone"]),
+      node("tail", "transform", keys, ["join"]),
+      node("out", "output", {}, ["tail"]),
+    ]);
+    // The wide layer starts first and finishes in scrambled order, long before the join starts.
+    const runner = new MemoryRunner((l) => (l.startsWith("node-w") ? (Number(l.slice(6, -10)) * 7) % 5 : 0));
+    const { results, skipped } = await walkWorkflow(wf, {}, runner, env(), { parallelism: 4 });
+    expect(skipped).toEqual(["gone"]);
+    for (const w of wide) expect(results[w.id]).toEqual(["in"]);
+    expect(results.left).toEqual(["in", "top"]);
+    expect(results.join).toEqual(["in", "br", "top", "left", "right"]);
+    expect(results.tail).toEqual(["in", "br", "top", "left", "right", "join"]);
+    expect(runner.started.indexOf("node-join-transform")).toBeGreaterThan(
+      runner.started.indexOf("node-w29-transform"),
+    );
+  });
+
   describe("map", () => {
     const mapped = (concurrency: number, task: "llm" | "transform") =>
       workflow([

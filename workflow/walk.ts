@@ -1,5 +1,5 @@
 // In what order do a workflow's nodes run, which are skipped, and what does the run answer? The graph walk both executors share.
-import { type CompiledNode, type CompiledWorkflow, type Incoming, mapItemLabel } from "./compiled.ts";
+import { type CompiledNode, type CompiledWorkflow, mapItemLabel } from "./compiled.ts";
 import { ErrorCode, NodeError } from "./errors.ts";
 import { runNode } from "./nodes/index.ts";
 import { mapItems, mapOutcome, runMapItems } from "./nodes/map.ts";
@@ -43,42 +43,52 @@ export async function walkWorkflow(
   const parallelism = Math.max(1, Math.floor(options.parallelism ?? 8));
   const nodes = workflow.topologicallySortedNodes;
   const graph = indexGraph(workflow);
+  const visibleTo = ancestorFinder(graph.prerequisites);
   const state: State[] = nodes.map(() => "pending");
   const outputs = new Map<number, unknown>();
   const waiting = graph.prerequisites.map((p) => p.length);
-  const ready: number[] = [];
-  const running = new Map<number, Promise<void>>();
+  // Ready nodes start lowest position first, so nodes start in topological order whatever finished first.
+  const ready = new MinHeap();
+  let running = 0;
+  // Set by each settling node; the loop sleeps on it instead of racing every node in flight.
+  let woken = false;
+  let wake: (() => void) | null = null;
   const failures = new Map<number, unknown>();
   let canceled = false;
 
-  const markReady = (i: number) => {
-    // Keep `ready` sorted so nodes start in topological order whatever finished first.
-    let at = ready.length;
-    while (at > 0 && ready[at - 1] > i) at--;
-    ready.splice(at, 0, i);
-  };
   const settle = (i: number) => {
-    for (const j of graph.dependents[i]) if (--waiting[j] === 0) markReady(j);
+    for (const j of graph.dependents[i]) if (--waiting[j] === 0) ready.push(j);
   };
-  nodes.forEach((_, i) => {
-    if (waiting[i] === 0) markReady(i);
-  });
+  for (let i = 0; i < nodes.length; i++) if (waiting[i] === 0) ready.push(i);
 
-  const edgeActive = (edge: Incoming): boolean => {
-    const from = graph.index.get(edge.from)!;
+  const edgeActive = (i: number, e: number): boolean => {
+    const from = graph.sources[i][e];
     if (state[from] === "skipped") return false;
-    if (nodes[from].type === "branch" && edge.handle !== null)
-      return String(outputs.get(from)) === edge.handle;
+    const handle = nodes[i].incoming[e].handle;
+    if (nodes[from].type === "branch" && handle !== null) return String(outputs.get(from)) === handle;
     return true;
+  };
+  const anyEdgeActive = (i: number): boolean => {
+    for (let e = 0; e < graph.sources[i].length; e++) if (edgeActive(i, e)) return true;
+    return false;
   };
 
   const scopeFor = (i: number): NodeScope => {
-    const results: Record<string, unknown> = {};
-    for (const a of ancestors(i, graph.prerequisites))
-      if (outputs.has(a)) results[nodes[a].id] = outputs.get(a);
-    const scope: NodeScope = { input, results };
+    // Built on first read: a replayed step (memoized on Inngest) never runs its work, so never pays for it.
+    let results: Record<string, unknown> | undefined;
+    const scope: NodeScope = {
+      input,
+      get results() {
+        if (results === undefined) {
+          results = {};
+          for (const a of visibleTo(i)) if (outputs.has(a)) results[nodes[a].id] = outputs.get(a);
+        }
+        return results;
+      },
+    };
     if (nodes[i].type === "output") {
-      scope.activeSources = [...new Set(nodes[i].incoming.filter(edgeActive).map((e) => e.from))].sort();
+      const active = nodes[i].incoming.filter((_, e) => edgeActive(i, e)).map((edge) => edge.from);
+      scope.activeSources = [...new Set(active)].sort();
     }
     return scope;
   };
@@ -86,31 +96,33 @@ export async function walkWorkflow(
   const start = (i: number) => {
     state[i] = "running";
     const node = nodes[i];
-    const task = runOne(node, scopeFor(i), runner, env).then(
+    running++;
+    const done = () => {
+      running--;
+      woken = true;
+      wake?.();
+    };
+    runOne(node, scopeFor(i), runner, env).then(
       (outcome) => {
         outputs.set(i, outcome.output);
         state[i] = "completed";
+        settle(i);
+        done();
       },
       (err) => {
         failures.set(i, err);
         state[i] = "failed";
+        done();
       },
-    );
-    running.set(
-      i,
-      task.finally(() => {
-        running.delete(i);
-        if (state[i] === "completed") settle(i);
-      }),
     );
   };
 
   for (;;) {
-    while (ready.length > 0 && failures.size === 0 && !canceled) {
-      const i = ready[0];
+    while (ready.size > 0 && failures.size === 0 && !canceled) {
+      const i = ready.peek();
       const node = nodes[i];
-      if (node.incoming.length > 0 && !node.incoming.some(edgeActive)) {
-        ready.shift();
+      if (node.incoming.length > 0 && !anyEdgeActive(i)) {
+        ready.pop();
         state[i] = "skipped";
         try {
           await runner.skipStep(node.label, node);
@@ -121,16 +133,22 @@ export async function walkWorkflow(
         settle(i);
         continue;
       }
-      if (running.size >= parallelism) break;
+      if (running >= parallelism) break;
       if (env.signal?.aborted) {
         canceled = true;
         break;
       }
-      ready.shift();
+      ready.pop();
       start(i);
     }
-    if (running.size === 0) break;
-    await Promise.race(running.values());
+    if (running === 0) break;
+    if (!woken) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = null;
+    }
+    woken = false;
   }
 
   if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
@@ -176,6 +194,8 @@ interface GraphIndex {
   /** For each node, the positions of the nodes it waits for (dependencies and edge sources). */
   prerequisites: number[][];
   dependents: number[][];
+  /** For each node, the position of each incoming edge's source (parallel to `incoming`). */
+  sources: number[][];
 }
 
 /** Indexes the graph, rejecting a compiled document the walk cannot run (unknown or later prerequisites). */
@@ -204,18 +224,72 @@ function indexGraph(workflow: CompiledWorkflow): GraphIndex {
       return at;
     });
   });
-  return { index, prerequisites, dependents };
+  const sources = nodes.map((node) => node.incoming.map((e) => index.get(e.from)!));
+  return { index, prerequisites, dependents, sources };
 }
 
-/** Returns the positions of every node `i` transitively waits for, ascending (topological order). */
-function ancestors(i: number, prerequisites: number[][]): number[] {
-  const seen = new Set<number>();
-  const stack = [...prerequisites[i]];
-  while (stack.length > 0) {
-    const a = stack.pop()!;
-    if (seen.has(a)) continue;
-    seen.add(a);
-    stack.push(...prerequisites[a]);
+/**
+ * Returns a function giving the positions of every node `i` transitively waits for, ascending
+ * (topological order). One mark array serves every lookup, so a lookup costs the ancestors it finds
+ * and their edges, never a pass over the whole graph.
+ */
+function ancestorFinder(prerequisites: number[][]): (i: number) => Int32Array {
+  const mark = new Uint32Array(prerequisites.length);
+  let visit = 0;
+  return (i) => {
+    visit++;
+    const found: number[] = [];
+    const stack = [i];
+    while (stack.length > 0) {
+      for (const p of prerequisites[stack.pop()!]) {
+        if (mark[p] === visit) continue;
+        mark[p] = visit;
+        found.push(p);
+        stack.push(p);
+      }
+    }
+    return Int32Array.from(found).sort();
+  };
+}
+
+/** A binary min-heap of node positions: which ready node starts next. */
+class MinHeap {
+  private readonly items: number[] = [];
+  get size(): number {
+    return this.items.length;
   }
-  return [...seen].sort((a, b) => a - b);
+  /** Returns the smallest position without removing it. */
+  peek(): number {
+    return this.items[0];
+  }
+  push(x: number): void {
+    const a = this.items;
+    let at = a.push(x) - 1;
+    while (at > 0) {
+      const up = (at - 1) >> 1;
+      if (a[up] <= x) break;
+      a[at] = a[up];
+      at = up;
+    }
+    a[at] = x;
+  }
+  /** Removes and returns the smallest position. */
+  pop(): number {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      let at = 0;
+      for (;;) {
+        let child = 2 * at + 1;
+        if (child >= a.length) break;
+        if (child + 1 < a.length && a[child + 1] < a[child]) child++;
+        if (a[child] >= last) break;
+        a[at] = a[child];
+        at = child;
+      }
+      a[at] = last;
+    }
+    return top;
+  }
 }
