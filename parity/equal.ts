@@ -34,33 +34,39 @@ export function sameValue(a: unknown, b: unknown, tolerance: number, ignore: Rul
   return ignore ? sameIgnoring(a, b, tolerance, ignore) : same(a, b, tolerance);
 }
 
-// The common case, with no ignore rules in reach: kept small and monomorphic for speed.
+// The common case, with no ignore rules in reach. Speed matters here (every value of every pair passes
+// through): keys are walked with for-in, which reads V8's enum cache without allocating a key array
+// as Object.keys does. For JSON objects (no enumerable inherited keys) that visits exactly the own keys.
 function same(a: unknown, b: unknown, tolerance: number): boolean {
   if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
-    return typeof a === "number" && typeof b === "number" && closeEnough(a, b, tolerance);
+  if (typeof a === "object" && typeof b === "object" && a !== null && b !== null) {
+    return Array.isArray(a)
+      ? sameArray(a, b, tolerance)
+      : sameObject(a as Record<string, unknown>, b as Record<string, unknown>, tolerance);
   }
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!same(a[i], b[i], tolerance)) return false;
-    return true;
-  }
+  return typeof a === "number" && typeof b === "number" && closeEnough(a, b, tolerance);
+}
+
+function sameArray(a: unknown[], b: object, tolerance: number): boolean {
+  if (!Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i], b[i], tolerance)) return false;
+  return true;
+}
+
+function sameObject(a: Record<string, unknown>, b: Record<string, unknown>, tolerance: number): boolean {
   if (Array.isArray(b)) return false;
-  const oa = a as Record<string, unknown>;
-  const ob = b as Record<string, unknown>;
-  const keys = Object.keys(oa);
-  if (keys.length === Object.keys(ob).length) {
-    let equal = true;
-    for (const k of keys) {
-      const vb = ob[k];
-      if ((vb === undefined && !Object.hasOwn(ob, k)) || !same(oa[k], vb, tolerance)) {
-        equal = false;
-        break;
-      }
-    }
-    if (equal) return true;
+  let unmatched = 0;
+  for (const k in a) {
+    unmatched++;
+    const vb = b[k];
+    if ((vb === undefined && !Object.hasOwn(b, k)) || !same(a[k], vb, tolerance)) return sameRef(a, b);
   }
-  // Only now ask whether these are references: two with the same hash are the same payload.
+  for (const _ in b) unmatched--;
+  return unmatched === 0 || sameRef(a, b);
+}
+
+// Only once the contents differ, ask whether these are references: two with the same hash are the same payload.
+function sameRef(a: object, b: object): boolean {
   return (isPayloadRef(a) || isPayloadRef(b)) && payloadHash(a) === payloadHash(b);
 }
 
