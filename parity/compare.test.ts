@@ -127,6 +127,25 @@ describe("compare: the comparator case table", () => {
     expect(info?.message).toContain("no dependency");
   });
 
+  it("steps recorded out of start order are judged by their start times, not their place in the list", () => {
+    // Both sides list `out` first, though it started last: the same start order, nothing to say.
+    const listedLate = (run: RunRecord) => [run.steps[3], run.steps[0], run.steps[1], run.steps[2]];
+    const p = primaryRun();
+    p.steps = listedLate(p);
+    const same = shadowOf(p);
+    expect(compare(p, same).findings.filter((f) => f.category === "timeline")).toEqual([]);
+    // The primary listed in start order, the shadow not, with a and b swapped in time on the shadow.
+    const q = primaryRun();
+    const swapped = shadowOf(q, (s) => {
+      s.steps = listedLate(s);
+      step(s, "a").startedAt = new Date(Date.parse(step(s, "b").startedAt!) + 2).toISOString();
+    });
+    expect(compare(q, swapped).findings.find((f) => f.category === "timeline")).toMatchObject({
+      primary: ["node-a-llm", "node-b-transform"],
+      shadow: ["node-b-transform", "node-a-llm"],
+    });
+  });
+
   it("a step that started before its dependency finished is a mismatch when the graph is given", () => {
     const p = primaryRun();
     const s = shadowOf(p, (s) => {

@@ -2,7 +2,7 @@
 import type { RunRecord, StepRecord } from "../executors/records.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import { type Finding, finding } from "./finding.ts";
-import type { Pairing } from "./pairing.ts";
+import type { Pairing, StepPair } from "./pairing.ts";
 import { stepPath } from "./pairing.ts";
 import { renderPath } from "./paths.ts";
 
@@ -87,6 +87,16 @@ function time(iso: string | null): number | null {
 
 const SHOWN_NAMES = 10;
 
+// The usual case, checked without sorting: a side whose steps started in the primary's step order
+// sorts to that order (ties keep it too), so two such sides cannot disagree.
+function startsInOrder(timed: readonly StepPair[], side: "primary" | "shadow"): boolean {
+  for (let i = 1; i < timed.length; i++) {
+    if (byInstant(timed[i - 1][side].startedAt as string, timed[i][side].startedAt as string) > 0)
+      return false;
+  }
+  return true;
+}
+
 // UTC instants written with the same precision sort as strings (no parsing); anything else is parsed.
 function byInstant(a: string, b: string): number {
   if (a.length === b.length && a.endsWith("Z") && b.endsWith("Z")) return a < b ? -1 : a > b ? 1 : 0;
@@ -96,7 +106,7 @@ function byInstant(a: string, b: string): number {
 // The start order of the matched steps on each side, from the first place they disagree.
 function reordered(pairing: Pairing): { primary: string[]; shadow: string[] } | null {
   const timed = pairing.pairs.filter((p) => p.primary.startedAt && p.shadow.startedAt);
-  if (timed.length < 2) return null;
+  if (timed.length < 2 || (startsInOrder(timed, "primary") && startsInOrder(timed, "shadow"))) return null;
   const order = (side: "primary" | "shadow"): string[] =>
     timed
       .map((p, i) => ({ name: p.name, at: p[side].startedAt as string, i }))
