@@ -10,6 +10,10 @@ describe("paths", () => {
     );
     expect(renderPath(step)).toBe("$.steps[?(@.name=='node-draft-llm')].output.text");
     expect(renderPath(["output", "a.b", 3, "it's"])).toBe("$.output['a.b'][3]['it\\'s']");
+    // Escaping applies to backslashes alone, quotes alone and both; plain ids are written as they are.
+    expect(renderPath([{ by: "id", value: "a\\b" }, "c\\'d", { by: "id", value: "plain-id_1" }])).toBe(
+      "$[?(@.id=='a\\\\b')]['c\\\\\\'d'][?(@.id=='plain-id_1')]",
+    );
   });
 
   it("a rendered path parses back into a rule that covers exactly that place", () => {

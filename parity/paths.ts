@@ -27,7 +27,9 @@ export function renderPath(path: Path): string {
   return out;
 }
 
-const quote = (s: string): string => s.replace(/\\/g, "\\\\").replace(/'/g, "\\'");
+// Most keys and ids need no escaping: skip the two regex passes for them (renderPath runs per step per pair).
+const quote = (s: string): string =>
+  s.includes("\\") || s.includes("'") ? s.replace(/\\/g, "\\\\").replace(/'/g, "\\'") : s;
 
 const RENDERED_SEGMENT =
   /\.([A-Za-z_$][\w$]*)|\['((?:\\.|[^'\\])*)'\]|\[(\d+)\]|\[\?\(@\.([\w$]+)=='((?:\\.|[^'\\])*)'\)\]/y;
