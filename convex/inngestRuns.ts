@@ -3,7 +3,7 @@ import { ConvexError, v } from "convex/values";
 import { redact } from "../lib/redact.ts";
 import { internalMutation, internalQuery } from "./_generated/server";
 import { kickPoller } from "./mirror";
-import { prefixed } from "./runs";
+import { ensureWorkflowVersion, prefixed } from "./runs";
 
 /** Returns the entry with its compiled workflow (JSON text), or null when the workspace has no such run. */
 export const get = internalQuery({
@@ -69,24 +69,7 @@ export const put = internalMutation({
       });
       return;
     }
-    const workflow = JSON.parse(args.workflowJson) as { workflowId?: string; workflowVersionId?: string };
-    if (!workflow.workflowId || !workflow.workflowVersionId)
-      throw new ConvexError({ code: "WORKFLOW_INVALID", message: "workflowJson is not a compiled workflow" });
-    const version = await ctx.db
-      .query("workflowVersions")
-      .withIndex("by_workspace_version", (q) =>
-        q.eq("workspaceId", args.workspaceId).eq("workflowVersionId", workflow.workflowVersionId as string),
-      )
-      .unique();
-    if (!version) {
-      await ctx.db.insert("workflowVersions", {
-        workspaceId: args.workspaceId,
-        workflowId: workflow.workflowId,
-        workflowVersionId: workflow.workflowVersionId,
-        compiledJson: args.workflowJson,
-        createdAt: Date.now(),
-      });
-    }
+    const workflow = await ensureWorkflowVersion(ctx, args.workspaceId, args.workflowJson);
     await ctx.db.insert("inngestRuns", {
       workspaceId: args.workspaceId,
       runId: args.runId,

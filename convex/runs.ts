@@ -59,31 +59,13 @@ export const start = mutation({
       }
       return { runId: existing.runId, created: false, status: existing.status };
     }
-    const workflow = JSON.parse(args.workflowJson) as { workflowId: string; workflowVersionId: string };
-    if (!workflow.workflowId || !workflow.workflowVersionId) {
-      throw new ConvexError({ code: "WORKFLOW_INVALID", message: "workflowJson is not a compiled workflow" });
-    }
     let options: ReturnType<typeof resolveRunOptions>;
     try {
       options = resolveRunOptions(args.options);
     } catch (err) {
       throw new ConvexError({ code: "OPTIONS_INVALID", message: (err as Error).message });
     }
-    const version = await ctx.db
-      .query("workflowVersions")
-      .withIndex("by_workspace_version", (q) =>
-        q.eq("workspaceId", args.workspaceId).eq("workflowVersionId", workflow.workflowVersionId),
-      )
-      .unique();
-    if (!version) {
-      await ctx.db.insert("workflowVersions", {
-        workspaceId: args.workspaceId,
-        workflowId: workflow.workflowId,
-        workflowVersionId: workflow.workflowVersionId,
-        compiledJson: args.workflowJson,
-        createdAt: Date.now(),
-      });
-    }
+    const workflow = await ensureWorkflowVersion(ctx, args.workspaceId, args.workflowJson);
     const recordedInput = JSON.stringify(
       redact(JSON.parse(args.inputJson), prefixed("input", options.redactPaths)),
     );
@@ -308,3 +290,35 @@ export const finish = internalMutation({
     });
   },
 });
+
+/**
+ * Returns the compiled workflow's ids after making sure its version is stored once in the workspace;
+ * throws WORKFLOW_INVALID when the JSON is not a compiled workflow.
+ */
+export async function ensureWorkflowVersion(
+  ctx: MutationCtx,
+  workspaceId: string,
+  workflowJson: string,
+): Promise<{ workflowId: string; workflowVersionId: string }> {
+  const workflow = JSON.parse(workflowJson) as { workflowId?: unknown; workflowVersionId?: unknown };
+  if (typeof workflow.workflowId !== "string" || typeof workflow.workflowVersionId !== "string") {
+    throw new ConvexError({ code: "WORKFLOW_INVALID", message: "workflowJson is not a compiled workflow" });
+  }
+  const { workflowId, workflowVersionId } = workflow as { workflowId: string; workflowVersionId: string };
+  const version = await ctx.db
+    .query("workflowVersions")
+    .withIndex("by_workspace_version", (q) =>
+      q.eq("workspaceId", workspaceId).eq("workflowVersionId", workflowVersionId),
+    )
+    .unique();
+  if (!version) {
+    await ctx.db.insert("workflowVersions", {
+      workspaceId,
+      workflowId,
+      workflowVersionId,
+      compiledJson: workflowJson,
+      createdAt: Date.now(),
+    });
+  }
+  return { workflowId, workflowVersionId };
+}
