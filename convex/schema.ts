@@ -213,4 +213,11 @@ export default defineSchema({
     day: v.string(),
     usd: v.number(),
   }).index("by_workflow_day", ["workflowId", "day"]),
+  // Leases on the slots that bound how many shadows run at once across the deployment.
+  shadowSlots: defineTable({
+    key: v.string(),
+    holderId: v.string(),
+    /** Ms since the epoch; an expired lease no longer holds its slot. */
+    leaseUntil: v.number(),
+  }).index("by_key_holder", ["key", "holderId"]),
 });

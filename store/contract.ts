@@ -532,5 +532,54 @@ export function describeStoreContract(
         expect(await caught(store.addShadowSpend("wf1", "2026-11-26", -1))).toMatchObject({ field: "usd" });
       });
     });
+
+    describe("shadow slots", () => {
+      it("grants at most `limit` slots to concurrent acquirers, per key", async () => {
+        const got = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => store.acquireShadowSlot("shadows", 3, 60_000, `h${i}`)),
+        );
+        expect(got.filter(Boolean)).toHaveLength(3);
+        expect(await store.acquireShadowSlot("shadows", 3, 60_000, "late")).toBe(false);
+        expect(await store.acquireShadowSlot("other", 1, 60_000, "late")).toBe(true);
+        // A holder asking again keeps (renews) its slot rather than taking a second one.
+        const holder = `h${got.indexOf(true)}`;
+        expect(await store.acquireShadowSlot("shadows", 3, 60_000, holder)).toBe(true);
+        expect(await store.acquireShadowSlot("shadows", 4, 60_000, "fourth")).toBe(true);
+        expect(await store.acquireShadowSlot("shadows", 5, 60_000, "fifth")).toBe(true);
+        expect(await store.acquireShadowSlot("shadows", 6, 60_000, "sixth")).toBe(true);
+        expect(await store.acquireShadowSlot("shadows", 6, 60_000, "seventh")).toBe(false);
+        expect(await store.acquireShadowSlot("shadows", 0, 60_000, "none")).toBe(false);
+      });
+
+      it("frees a slot on release, and releasing a slot not held changes nothing", async () => {
+        expect(await store.acquireShadowSlot("shadows", 1, 60_000, "a")).toBe(true);
+        expect(await store.acquireShadowSlot("shadows", 1, 60_000, "b")).toBe(false);
+        await store.releaseShadowSlot("shadows", "b");
+        expect(await store.acquireShadowSlot("shadows", 1, 60_000, "b")).toBe(false);
+        await store.releaseShadowSlot("shadows", "a");
+        expect(await store.acquireShadowSlot("shadows", 1, 60_000, "b")).toBe(true);
+      });
+
+      it("does not count an expired lease, so a holder that never releases frees its slot", async () => {
+        expect(await store.acquireShadowSlot("shadows", 1, 5, "crashed")).toBe(true);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        expect(await store.acquireShadowSlot("shadows", 1, 60_000, "next")).toBe(true);
+        expect(await store.acquireShadowSlot("shadows", 1, 60_000, "crashed")).toBe(false);
+      });
+
+      it("refuses a bad limit, lease or id, naming it", async () => {
+        expect(await caught(store.acquireShadowSlot("shadows", -1, 1000, "h"))).toMatchObject({
+          field: "limit",
+        });
+        expect(await caught(store.acquireShadowSlot("shadows", 1.5, 1000, "h"))).toMatchObject({
+          field: "limit",
+        });
+        expect(await caught(store.acquireShadowSlot("shadows", 1, 0, "h"))).toMatchObject({
+          field: "leaseMs",
+        });
+        expect(await caught(store.acquireShadowSlot("", 1, 1000, "h"))).toMatchObject({ field: "key" });
+        expect(await caught(store.releaseShadowSlot("shadows", ""))).toMatchObject({ field: "holderId" });
+      });
+    });
   });
 }

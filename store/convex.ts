@@ -9,12 +9,14 @@ import type { FlagWrite, GlobalsWrite } from "../flags/write.ts";
 import {
   checkDay,
   checkId,
+  checkLeaseMs,
   checkPair,
   checkQuery,
   checkRecord,
   checkResult,
   checkResults,
   checkRole,
+  checkSlotLimit,
   checkUsd,
   iteratePages,
   StoreInputError,
@@ -183,6 +185,21 @@ export function convexStore(
       return client.query(internal.parity.getSpend, {
         workflowId: checkId("workflowId", workflowId),
         day: checkDay(day),
+      });
+    },
+
+    async acquireShadowSlot(key: string, limit: number, leaseMs: number, holderId: string): Promise<boolean> {
+      return client.mutation(internal.shadowSlots.acquire, {
+        key: checkId("key", key),
+        limit: checkSlotLimit(limit),
+        leaseMs: checkLeaseMs(leaseMs),
+        holderId: checkId("holderId", holderId),
+      });
+    },
+    async releaseShadowSlot(key: string, holderId: string): Promise<void> {
+      await client.mutation(internal.shadowSlots.release, {
+        key: checkId("key", key),
+        holderId: checkId("holderId", holderId),
       });
     },
 

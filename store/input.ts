@@ -69,6 +69,20 @@ export function checkUsd(usd: unknown): number {
   return usd;
 }
 
+export function checkSlotLimit(limit: unknown): number {
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0) {
+    throw new StoreInputError("limit", `must be an integer ≥ 0, got ${String(limit)}`);
+  }
+  return limit;
+}
+
+export function checkLeaseMs(leaseMs: unknown): number {
+  if (typeof leaseMs !== "number" || !Number.isFinite(leaseMs) || leaseMs <= 0) {
+    throw new StoreInputError("leaseMs", `must be a positive number of milliseconds, got ${String(leaseMs)}`);
+  }
+  return leaseMs;
+}
+
 export function checkId(field: string, id: unknown): string {
   if (typeof id !== "string" || id === "") throw new StoreInputError(field, "must be a non-empty string");
   return id;

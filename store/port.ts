@@ -121,6 +121,15 @@ export interface ControlStore {
   /** Returns the workflow's live-shadow spend for the UTC day, 0 when none. */
   getShadowSpend(workflowId: string, day: string): Promise<number>;
 
+  /**
+   * Returns true when `holderId` now holds one of `limit` slots under `key` until `leaseMs` from now (a
+   * holder asking again renews its lease), false when every slot is held by an unexpired lease. Decided in
+   * one transaction; expired leases do not count, so a holder that crashed frees its slot when its lease ends.
+   */
+  acquireShadowSlot(key: string, limit: number, leaseMs: number, holderId: string): Promise<boolean>;
+  /** Frees the holder's slot under `key`; nothing happens when it holds none. */
+  releaseShadowSlot(key: string, holderId: string): Promise<void>;
+
   close(): Promise<void>;
 }
 

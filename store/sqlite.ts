@@ -9,12 +9,14 @@ import { cutoverHome } from "./home.ts";
 import {
   checkDay,
   checkId,
+  checkLeaseMs,
   checkPair,
   checkQuery,
   checkRecord,
   checkResult,
   checkResults,
   checkRole,
+  checkSlotLimit,
   checkUsd,
   iteratePages,
   StoreInputError,
@@ -62,6 +64,8 @@ const MIGRATIONS: readonly string[] = [
   `,
   // A workspace's results newest first without a sort (the workspace+workflow index cannot order them).
   "CREATE INDEX parity_results_by_workspace_time ON parity_results (workspace_id, compared_at, pair_id);",
+  // Leases on the slots that bound how many shadows run at once (lease_until in ms since the epoch).
+  "CREATE TABLE shadow_slots (key TEXT NOT NULL, holder_id TEXT NOT NULL, lease_until INTEGER NOT NULL, PRIMARY KEY (key, holder_id));",
 ];
 
 export interface SqliteStoreOptions {
@@ -146,6 +150,7 @@ class SqliteStore implements ControlStore {
   private readonly casFlag;
   private readonly casGlobals;
   private readonly writeResults;
+  private readonly takeSlot;
 
   constructor(private readonly db: Database.Database) {
     this.stmt = {
@@ -208,6 +213,21 @@ class SqliteStore implements ControlStore {
           JSON.stringify(r),
         );
       }
+    });
+    const dropExpired = db.prepare("DELETE FROM shadow_slots WHERE key = ? AND lease_until <= ?");
+    const renewSlot = db.prepare("UPDATE shadow_slots SET lease_until = ? WHERE key = ? AND holder_id = ?");
+    const countSlots = db.prepare<[string], { n: number }>(
+      "SELECT count(*) AS n FROM shadow_slots WHERE key = ?",
+    );
+    const insertSlot = db.prepare("INSERT INTO shadow_slots (key, holder_id, lease_until) VALUES (?, ?, ?)");
+    // Count and take under one IMMEDIATE transaction, so two processes never both take the last slot.
+    this.takeSlot = db.transaction((key: string, limit: number, leaseMs: number, holderId: string) => {
+      const now = Date.now();
+      dropExpired.run(key, now);
+      if (renewSlot.run(now + leaseMs, key, holderId).changes > 0) return true;
+      if (countSlots.get(key)!.n >= limit) return false;
+      insertSlot.run(key, holderId, now + leaseMs);
+      return true;
     });
     this.casGlobals = db.transaction((write: GlobalsWrite): Globals => {
       const flags = this.stmt.listFlags.all().map((r) => JSON.parse(r.doc) as FlagDoc);
@@ -373,6 +393,21 @@ class SqliteStore implements ControlStore {
 
   async getShadowSpend(workflowId: string, day: string): Promise<number> {
     return this.stmt.getSpend.get(checkId("workflowId", workflowId), checkDay(day))?.usd ?? 0;
+  }
+
+  async acquireShadowSlot(key: string, limit: number, leaseMs: number, holderId: string): Promise<boolean> {
+    return this.takeSlot.immediate(
+      checkId("key", key),
+      checkSlotLimit(limit),
+      checkLeaseMs(leaseMs),
+      checkId("holderId", holderId),
+    );
+  }
+
+  async releaseShadowSlot(key: string, holderId: string): Promise<void> {
+    this.db
+      .prepare("DELETE FROM shadow_slots WHERE key = ? AND holder_id = ?")
+      .run(checkId("key", key), checkId("holderId", holderId));
   }
 
   async close(): Promise<void> {

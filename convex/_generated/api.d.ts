@@ -27,6 +27,7 @@ import type * as mirrorPoll from "../mirrorPoll.js";
 import type * as parity from "../parity.js";
 import type * as runOptions from "../runOptions.js";
 import type * as runs from "../runs.js";
+import type * as shadowSlots from "../shadowSlots.js";
 import type * as steps from "../steps.js";
 import type * as triggers from "../triggers.js";
 import type * as workflows from "../workflows.js";
@@ -54,6 +55,7 @@ declare const fullApi: ApiFromModules<{
   parity: typeof parity;
   runOptions: typeof runOptions;
   runs: typeof runs;
+  shadowSlots: typeof shadowSlots;
   steps: typeof steps;
   triggers: typeof triggers;
   workflows: typeof workflows;

@@ -19,6 +19,7 @@ export const convexModules: Record<string, () => Promise<unknown>> = {
   "../../convex/runOptions.ts": () => import("../../convex/runOptions.ts"),
   "../../convex/runs.ts": () => import("../../convex/runs.ts"),
   "../../convex/schema.ts": () => import("../../convex/schema.ts"),
+  "../../convex/shadowSlots.ts": () => import("../../convex/shadowSlots.ts"),
   "../../convex/steps.ts": () => import("../../convex/steps.ts"),
   "../../convex/triggers.ts": () => import("../../convex/triggers.ts"),
   "../../convex/workflows.ts": () => import("../../convex/workflows.ts"),
