@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Executor, RunRequest } from "../executors/executor.ts";
 import type { ExecutorName, RunRecord } from "../executors/records.ts";
 import { defaultFlagState } from "../flags/flag.ts";
@@ -294,6 +294,63 @@ describe("Router", () => {
     expect(r.counts().pool.dropped).toBe(2);
     const dropped = await Promise.all(["d1", "d2", "d3", "d4"].map((id) => store.getPair(`pair_${id}`)));
     expect(dropped.filter((p) => p?.status === "dropped")).toHaveLength(2);
+  });
+
+  it("with a slot source that refuses, stores the pair as dropped and counts it, without a shadow", async () => {
+    await setStage("shadow");
+    const asked: string[] = [];
+    const released: string[] = [];
+    const r = new Router({
+      store,
+      executors: { convex, inngest },
+      pool: new ShadowPool({ maxConcurrent: 4, deadlineMs: 200 }),
+      slots: {
+        acquire: async (pairId) => {
+          asked.push(pairId);
+          return false;
+        },
+        release: async (pairId) => {
+          released.push(pairId);
+        },
+      },
+    });
+    const d = await r.dispatch(trigger("run_noslot"));
+    expect(await d.settled).toBeNull();
+    expect(asked).toEqual(["pair_run_noslot"]);
+    expect(released).toEqual([]);
+    expect(inngest.submits).toBe(0);
+    expect((await store.getPair("pair_run_noslot"))?.status).toBe("dropped");
+    expect(await store.getResult("pair_run_noslot")).toBeNull();
+    expect(r.counts()).toMatchObject({ noSlot: 1, followFailures: 0 });
+    // The primary ran as it would have without a shadow.
+    expect(convex.runs.get("run_noslot")?.status).toBe("completed");
+  });
+
+  it("holds a store slot while the shadow runs and frees it once the pair settles, also after a timeout", async () => {
+    await setStage("shadow");
+    const slots = {
+      acquire: (pairId: string) => store.acquireShadowSlot("shadows", 1, 60_000, pairId),
+      release: (pairId: string) => store.releaseShadowSlot("shadows", pairId),
+    };
+    const r = new Router({
+      store,
+      executors: { convex, inngest },
+      pool: new ShadowPool({ maxConcurrent: 4, deadlineMs: 100 }),
+      slots,
+    });
+    inngest.behaviour = "hang";
+    const hung = await r.dispatch(trigger("run_slot_a"));
+    await vi.waitFor(() => expect(inngest.submits).toBe(1));
+    // While the first shadow hangs, it holds the only slot: a second pair is dropped.
+    const second = await r.dispatch(trigger("run_slot_b"));
+    expect(await second.settled).toBeNull();
+    expect((await store.getPair("pair_run_slot_b"))?.status).toBe("dropped");
+    expect((await hung.settled)?.verdict).toBe("shadow-timeout");
+    inngest.behaviour = "ok";
+    const third = await r.dispatch(trigger("run_slot_c"));
+    expect((await third.settled)?.verdict).toBe("match");
+    expect(await store.acquireShadowSlot("shadows", 1, 60_000, "probe")).toBe(true);
+    expect(r.counts().noSlot).toBe(1);
   });
 
   it("does not run a live-mode shadow once the day's budget is spent", async () => {

@@ -41,10 +41,22 @@ export interface Dispatch {
   settled: Promise<StoredParityResult | null>;
 }
 
+/** Slots shared beyond this process (the store's leases): a follow-up runs its shadow only while holding one. */
+export interface ShadowSlots {
+  /** Returns true when the pair now holds a slot, false when all are taken. */
+  acquire(pairId: string): Promise<boolean>;
+  release(pairId: string): Promise<void>;
+}
+
 export interface RouterOptions {
   store: ControlStore;
   executors: Record<ExecutorSide, Executor>;
   pool: ShadowPool;
+  /**
+   * Bounds shadows across processes as well: without a free slot the pair is stored as dropped. Convex
+   * runs each follow-up in its own action, whose pool bounds only that action.
+   */
+  slots?: ShadowSlots;
   /** The provider spec live-mode shadows call; defaults to the primary's provider. */
   liveShadowProvider?: (trigger: RunTrigger) => string;
   /** The comparator policy, less its mode (the mode follows the flag's shadow provider). */
@@ -66,6 +78,8 @@ export interface RouterCounts {
   sampledOut: number;
   duplicates: number;
   overBudget: number;
+  /** Pairs dropped because no shared slot was free. */
+  noSlot: number;
   followFailures: number;
 }
 
@@ -77,6 +91,7 @@ export class Router {
     sampledOut: 0,
     duplicates: 0,
     overBudget: 0,
+    noSlot: 0,
     followFailures: 0,
   };
 
@@ -149,7 +164,7 @@ export class Router {
   }
 
   async #follow(trigger: RunTrigger, route: Route, pairId: string): Promise<StoredParityResult | null> {
-    const { store, executors, pool } = this.#options;
+    const { store, executors } = this.#options;
     const { workspaceId, runId, workflow } = trigger;
     const created = await store.putPair({
       pairId,
@@ -165,6 +180,32 @@ export class Router {
       return null; // the same runId submitted again: one pair only
     }
     const primaryRecord = RunRecord.parse(await executors[route.primary].waitFor(workspaceId, runId));
+    const { slots } = this.#options;
+    if (!slots) return this.#runShadow(trigger, route, pairId, primaryRecord);
+    if (!(await slots.acquire(pairId))) {
+      this.#counts.noSlot++;
+      this.#log.warn({ pairId }, "no shadow slot free; the pair is dropped");
+      await store.updatePair(pairId, workspaceId, { status: "dropped" });
+      return null;
+    }
+    try {
+      return await this.#runShadow(trigger, route, pairId, primaryRecord);
+    } finally {
+      // A release that fails leaves the lease to expire; it must not turn a stored result into a failure.
+      await slots.release(pairId).catch((err) => {
+        this.#log.warn({ pairId, err: String(err) }, "shadow slot release failed; its lease will expire");
+      });
+    }
+  }
+
+  async #runShadow(
+    trigger: RunTrigger,
+    route: Route,
+    pairId: string,
+    primaryRecord: RunRecord,
+  ): Promise<StoredParityResult | null> {
+    const { store, executors, pool } = this.#options;
+    const { workspaceId, runId, workflow } = trigger;
 
     // Everything from here on is shadow-side work, so it runs inside the bounded pool: under a burst the
     // overflow is dropped before it writes a cassette or spends budget, never queued.

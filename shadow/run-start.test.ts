@@ -7,6 +7,7 @@ import schema from "../convex/schema.ts";
 import { RunRecord } from "../executors/records.ts";
 import { defaultFlagState } from "../flags/flag.ts";
 import { convexStore } from "../store/convex.ts";
+import { SHADOW_SLOT_KEY } from "./run-start.ts";
 
 const modules = import.meta.glob("../convex/**/*.ts");
 const summaryGraph = readFileSync(new URL("../examples/summary.json", import.meta.url), "utf8");
@@ -119,6 +120,37 @@ describe("POST /v1/workflows/{id}/runs", () => {
     expect(records.shadow?.output).toEqual(records.primary?.output);
     const result = await store.getResult("pair_rs_shadow", "acme");
     expect(result).toMatchObject({ verdict: "match", flagVersion: 1, workflowId: "wf_summary" });
+  });
+
+  it("drops (and stores as dropped) a shadow when the deployment's shadow slots are all held", async () => {
+    const { t, post } = await deployment();
+    await shadowStage(t);
+    const store = convexStore(t);
+    // Another action's shadow holds the only slot.
+    expect(await store.acquireShadowSlot(SHADOW_SLOT_KEY, 1, 600_000, "pair_elsewhere")).toBe(true);
+    const saved = process.env.CUTOVER_SHADOW_MAX_CONCURRENT;
+    process.env.CUTOVER_SHADOW_MAX_CONCURRENT = "1";
+    try {
+      const res = await post({ input: summaryInput, runId: "rs_full" });
+      expect(await res.json()).toEqual({ runId: "rs_full", executor: "convex", shadow: "scheduled" });
+      await settle(t);
+      expect((await store.getPair("pair_rs_full", "acme"))?.status).toBe("dropped");
+      expect(await store.getResult("pair_rs_full", "acme")).toBeNull();
+      // The primary is unaffected; no shadow ran.
+      const runs = await t.run((ctx) => ctx.db.query("runs").collect());
+      expect(runs.map((r) => [r.runId, r.status])).toEqual([["rs_full", "completed"]]);
+      expect((await store.getRunRecords("pair_rs_full", "acme")).shadow).toBeNull();
+
+      // Once that slot is released, the next run's shadow runs, and gives its slot back at the end.
+      await store.releaseShadowSlot(SHADOW_SLOT_KEY, "pair_elsewhere");
+      await post({ input: summaryInput, runId: "rs_free" });
+      await settle(t);
+      expect((await store.getResult("pair_rs_free", "acme"))?.verdict).toBe("match");
+      expect(await t.run((ctx) => ctx.db.query("shadowSlots").collect())).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.CUTOVER_SHADOW_MAX_CONCURRENT;
+      else process.env.CUTOVER_SHADOW_MAX_CONCURRENT = saved;
+    }
   });
 
   it("in live stage, Inngest answers and the follow-up runs the Convex shadow against it", async () => {

@@ -154,12 +154,40 @@ function shadowDeadlineMs(): number {
   return Number.isFinite(ms) && ms > 0 ? ms : 240_000;
 }
 
+/** Shadows running at once across the deployment; a follow-up finding every slot taken drops its pair. */
+function shadowMaxConcurrent(): number {
+  const raw = process.env.CUTOVER_SHADOW_MAX_CONCURRENT;
+  if (raw === undefined || raw === "") return 16;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= 0) return n;
+  log("run-start").warn(
+    `CUTOVER_SHADOW_MAX_CONCURRENT=${JSON.stringify(raw)} is not an integer ≥ 0; using 16`,
+  );
+  return 16;
+}
+
+/** The store key whose leases count the deployment's running shadows. */
+export const SHADOW_SLOT_KEY = "shadows";
+
+/** Past the deadline, a follow-up still cancels the shadow and stores the result while holding its slot. */
+const SLOT_LEASE_MARGIN_MS = 60_000;
+
 function routerFor(ctx: ActionCtx): Router {
+  const store = convexStore({ query: ctx.runQuery, mutation: ctx.runMutation });
+  const deadlineMs = shadowDeadlineMs();
+  const limit = shadowMaxConcurrent();
   return new Router({
-    store: convexStore({ query: ctx.runQuery, mutation: ctx.runMutation }),
+    store,
     executors: { convex: new ConvexExecutor({ backend: actionBackend(ctx) }), inngest: inngestExecutor(ctx) },
     // One action follows one pair: the bound per action is one shadow.
-    pool: new ShadowPool({ maxConcurrent: 1, deadlineMs: shadowDeadlineMs() }),
+    pool: new ShadowPool({ maxConcurrent: 1, deadlineMs }),
+    // Each follow-up is its own action, so the deployment-wide bound lives in the store: a lease per shadow,
+    // which a crashed action gives back when it expires.
+    slots: {
+      acquire: (pairId) =>
+        store.acquireShadowSlot(SHADOW_SLOT_KEY, limit, deadlineMs + SLOT_LEASE_MARGIN_MS, pairId),
+      release: (pairId) => store.releaseShadowSlot(SHADOW_SLOT_KEY, pairId),
+    },
   });
 }
 
