@@ -4,9 +4,7 @@ import { redact, redactString } from "../lib/redact.ts";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
-
-const tokens = v.object({ input: v.number(), output: v.number(), total: v.number() });
-const recordError = v.object({ code: v.string(), message: v.string() });
+import { recordError, stepStatus, tokens } from "./schema";
 
 /** Returns JSON text with secrets replaced (text that is not JSON is scrubbed as a string). */
 function redactJson(text: string | undefined): string | undefined {
@@ -119,13 +117,7 @@ export const upsertStep = internalMutation({
     nodeId: v.string(),
     name: v.string(),
     type: v.string(),
-    status: v.union(
-      v.literal("running"),
-      v.literal("completed"),
-      v.literal("failed"),
-      v.literal("skipped"),
-      v.literal("canceled"),
-    ),
+    status: stepStatus,
     attempt: v.number(),
     inputJson: v.optional(v.string()),
     outputJson: v.optional(v.string()),

@@ -4,6 +4,7 @@ import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import type { QueryCtx } from "./_generated/server";
 import { internalMutation, internalQuery } from "./_generated/server";
+import { shadowPairFields } from "./schema";
 
 const role = v.union(v.literal("primary"), v.literal("shadow"));
 
@@ -21,15 +22,7 @@ function pairOut(p: NonNullable<Awaited<ReturnType<typeof pairRow>>>) {
 
 /** Returns { created: false } and changes nothing when the pair is already stored. */
 export const putPair = internalMutation({
-  args: {
-    pairId: v.string(),
-    workspaceId: v.string(),
-    workflowId: v.string(),
-    primaryRunId: v.string(),
-    shadowRunId: v.union(v.string(), v.null()),
-    status: v.string(),
-    createdAt: v.string(),
-  },
+  args: shadowPairFields,
   handler: async (ctx, pair) => {
     if (await pairRow(ctx, pair.pairId)) return { created: false };
     await ctx.db.insert("shadowPairs", pair);

@@ -13,6 +13,7 @@ import {
 } from "./_generated/server";
 import { requireWorkspace } from "./auth";
 import { resolveRunOptions, runOptionsValidator } from "./runOptions";
+import { recordError } from "./schema";
 
 const TERMINAL = new Set(["completed", "failed", "canceled"]);
 
@@ -245,7 +246,7 @@ export const finish = internalMutation({
     run: v.id("runs"),
     status: v.union(v.literal("completed"), v.literal("failed"), v.literal("canceled")),
     outputJson: v.optional(v.string()),
-    error: v.optional(v.object({ code: v.string(), message: v.string() })),
+    error: v.optional(recordError),
     at: v.number(),
   },
   handler: async (ctx, args) => {

@@ -4,8 +4,8 @@ import { v } from "convex/values";
 
 // Payloads (inputs, outputs, compiled graphs) are kept as JSON text: user data may hold keys Convex
 // refuses in documents ("$ref", "_id"), and text keeps the exact bytes a RunRecord is compared by.
-const tokens = v.object({ input: v.number(), output: v.number(), total: v.number() });
-const recordError = v.object({ code: v.string(), message: v.string() });
+export const tokens = v.object({ input: v.number(), output: v.number(), total: v.number() });
+export const recordError = v.object({ code: v.string(), message: v.string() });
 const runStatus = v.union(
   v.literal("queued"),
   v.literal("running"),
@@ -13,13 +13,24 @@ const runStatus = v.union(
   v.literal("failed"),
   v.literal("canceled"),
 );
-const stepStatus = v.union(
+export const stepStatus = v.union(
   v.literal("running"),
   v.literal("completed"),
   v.literal("failed"),
   v.literal("skipped"),
   v.literal("canceled"),
 );
+
+/** One stored shadow pair (the store's ShadowPair; times as ISO text). */
+export const shadowPairFields = {
+  pairId: v.string(),
+  workspaceId: v.string(),
+  workflowId: v.string(),
+  primaryRunId: v.string(),
+  shadowRunId: v.union(v.string(), v.null()),
+  status: v.string(),
+  createdAt: v.string(),
+};
 
 export default defineSchema({
   // Legacy executor tables (workflows, workflowVersions, runs, steps, logs, apiKeys) go here.
@@ -176,15 +187,7 @@ export default defineSchema({
     /** The AuditEntry as JSON text. */
     entryJson: v.string(),
   }).index("by_workflow", ["workflowId", "version"]),
-  shadowPairs: defineTable({
-    pairId: v.string(),
-    workspaceId: v.string(),
-    workflowId: v.string(),
-    primaryRunId: v.string(),
-    shadowRunId: v.union(v.string(), v.null()),
-    status: v.string(),
-    createdAt: v.string(),
-  })
+  shadowPairs: defineTable(shadowPairFields)
     .index("by_pair", ["pairId"])
     .index("by_workspace_workflow", ["workspaceId", "workflowId", "createdAt"]),
   pairRuns: defineTable({

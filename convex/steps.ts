@@ -4,6 +4,7 @@
 // embedded runtime; and the control document stays small whatever the run's input.
 import { v } from "convex/values";
 import { internalMutation } from "./_generated/server";
+import { recordError, tokens } from "./schema";
 
 const identity = {
   control: v.id("runControls"),
@@ -57,8 +58,8 @@ export const finish = internalMutation({
     at: v.number(),
     inputJson: v.optional(v.string()),
     outputJson: v.optional(v.string()),
-    error: v.optional(v.object({ code: v.string(), message: v.string() })),
-    tokens: v.optional(v.object({ input: v.number(), output: v.number(), total: v.number() })),
+    error: v.optional(recordError),
+    tokens: v.optional(tokens),
     costUsd: v.number(),
     model: v.optional(v.string()),
     settings: v.optional(v.any()),
