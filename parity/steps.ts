@@ -12,33 +12,26 @@ import { valueFindings } from "./value-findings.ts";
 export function stepFindings(pairing: Pairing, ctx: Context): Finding[] {
   const out: Finding[] = [];
   for (const step of pairing.missing) {
-    if (ignored(stepPath(step), ctx)) continue;
-    out.push(
-      finding({
-        category: "step",
-        severity: "major",
-        nodeId: step.nodeId,
-        path: renderPath(stepPath(step)),
-        message: `step ${step.name} ran on the primary (${step.status}) but not on the shadow`,
-        primary: { status: step.status, output: step.output },
-      }),
-    );
+    if (!ignored(stepPath(step), ctx)) out.push(oneSided(step, "primary"));
   }
   for (const step of pairing.extra) {
-    if (ignored(stepPath(step), ctx)) continue;
-    out.push(
-      finding({
-        category: "step",
-        severity: "major",
-        nodeId: step.nodeId,
-        path: renderPath(stepPath(step)),
-        message: `step ${step.name} ran on the shadow (${step.status}) but not on the primary`,
-        shadow: { status: step.status, output: step.output },
-      }),
-    );
+    if (!ignored(stepPath(step), ctx)) out.push(oneSided(step, "shadow"));
   }
   for (const pair of pairing.pairs) out.push(...pairFindings(pair, ctx));
   return out;
+}
+
+/** Returns the finding for a step only `side` ran, carrying that side's status and output. */
+function oneSided(step: StepRecord, side: "primary" | "shadow"): Finding {
+  const other = side === "primary" ? "shadow" : "primary";
+  return finding({
+    category: "step",
+    severity: "major",
+    nodeId: step.nodeId,
+    path: renderPath(stepPath(step)),
+    message: `step ${step.name} ran on the ${side} (${step.status}) but not on the ${other}`,
+    [side]: { status: step.status, output: step.output },
+  });
 }
 
 function ignored(path: Path, ctx: Context): boolean {
