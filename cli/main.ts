@@ -18,17 +18,17 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-// Command registrations (one line per command file).
-registerDemo(program);
+// Command registrations (one line per command file), in the order of the CLI contract.
+registerValidate(program);
+registerCompile(program);
+registerRun(program);
+registerShadow(program);
+registerCompare(program);
 registerFlags(program);
 registerResults(program);
 registerReport(program);
-registerRun(program);
 registerServeInngest(program);
-registerShadow(program);
-registerValidate(program);
-registerCompile(program);
-registerCompare(program);
+registerDemo(program);
 
 async function main(argv: string[]): Promise<number> {
   try {
