@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Executor, RunRequest } from "../executors/executor.ts";
 import type { ExecutorName, RunRecord } from "../executors/records.ts";
-import { defaultFlagState } from "../flags/flag.ts";
+import { defaultFlagState, type FlagState } from "../flags/flag.ts";
 import type { ControlStore } from "../store/port.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
@@ -171,12 +171,16 @@ function trigger(runId: string, q = "why?"): RunTrigger {
   return { runId, workspaceId: "ws_1", workflow, input: { q }, trigger: "cli", provider: "mock" };
 }
 
-async function setStage(stage: "convex" | "shadow" | "live" | "inngest", samplePct = 100) {
+async function setStage(
+  stage: "convex" | "shadow" | "live" | "inngest",
+  samplePct = 100,
+  extra: Partial<FlagState> = {},
+) {
   const current = await store.getFlag(workflow.workflowId);
   await store.compareAndSetFlag({
     workflowId: workflow.workflowId,
     expectedVersion: current?.version ?? 0,
-    next: { ...defaultFlagState(), stage, samplePct },
+    next: { ...defaultFlagState(), stage, samplePct, ...extra },
     actor: "test",
     reason: "router test",
   });
@@ -354,19 +358,7 @@ describe("Router", () => {
   });
 
   it("does not run a live-mode shadow once the day's budget is spent", async () => {
-    await store.compareAndSetFlag({
-      workflowId: workflow.workflowId,
-      expectedVersion: 0,
-      next: {
-        ...defaultFlagState(),
-        stage: "shadow",
-        samplePct: 100,
-        shadowProvider: "live",
-        dailyBudgetUsd: 0.00015,
-      },
-      actor: "test",
-      reason: "budget test",
-    });
+    await setStage("shadow", 100, { shadowProvider: "live", dailyBudgetUsd: 0.00015 });
     const r = router();
     expect((await (await r.dispatch(trigger("b1"))).settled)?.verdict).toBe("match");
     expect((await (await r.dispatch(trigger("b2"))).settled)?.verdict).toBe("match");
@@ -376,19 +368,7 @@ describe("Router", () => {
   });
 
   it("with a noise baseline, does not count what differs between two primary runs (live mode)", async () => {
-    await store.compareAndSetFlag({
-      workflowId: workflow.workflowId,
-      expectedVersion: 0,
-      next: {
-        ...defaultFlagState(),
-        stage: "shadow",
-        samplePct: 100,
-        shadowProvider: "live",
-        dailyBudgetUsd: 10,
-      },
-      actor: "test",
-      reason: "noise test",
-    });
+    await setStage("shadow", 100, { shadowProvider: "live", dailyBudgetUsd: 10 });
     convex.behaviour = "noisy";
     inngest.behaviour = "noisy";
     const without = await (await router().dispatch(trigger("n1"))).settled;
