@@ -24,6 +24,7 @@ import {
   type PayloadPolicy,
   type RunMeta,
   type RunState,
+  runMetaFor,
 } from "./record.ts";
 import { fromInngestError } from "./step-error.ts";
 
@@ -82,15 +83,7 @@ export class EmbeddedInngestExecutor implements Executor {
   async submit(request: RunRequest): Promise<{ runId: string }> {
     // Inngest's idempotency on event.data.runId: a second submit starts nothing.
     if (this.runs.has(request.runId)) return { runId: request.runId };
-    const meta: RunMeta = {
-      runId: request.runId,
-      workspaceId: request.workspaceId,
-      workflow: request.workflow,
-      input: request.input,
-      shadow: request.shadow,
-      createdAt: new Date().toISOString(),
-      redactPaths: this.options.redactPaths,
-    };
+    const meta = runMetaFor(request, this.options.redactPaths);
     const run: EmbeddedRun = {
       meta,
       state: { status: "queued", result: null, error: null, startedAt: null, finishedAt: null, observed: [] },

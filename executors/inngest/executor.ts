@@ -12,6 +12,7 @@ import {
   type ObservedStep,
   type PayloadPolicy,
   type RunMeta,
+  runMetaFor,
 } from "./record.ts";
 import { type InngestJob, InngestRestClient, type InngestRun } from "./rest.ts";
 import { fromInngestError } from "./step-error.ts";
@@ -91,15 +92,7 @@ export class InngestExecutor implements Executor {
     await this.index.set({
       eventId,
       provider,
-      meta: {
-        runId: request.runId,
-        workspaceId: request.workspaceId,
-        workflow: request.workflow,
-        input: request.input,
-        shadow: request.shadow,
-        createdAt: new Date().toISOString(),
-        redactPaths: this.options.redactPaths,
-      },
+      meta: runMetaFor(request, this.options.redactPaths),
     });
     return { runId: request.runId };
   }

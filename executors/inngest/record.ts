@@ -2,6 +2,7 @@
 import { canonicalJson, sha256 } from "../../lib/canonical.ts";
 import { redact } from "../../lib/redact.ts";
 import type { CompiledNode, CompiledWorkflow } from "../../workflow/compiled.ts";
+import type { RunRequest } from "../executor.ts";
 import {
   type RecordError,
   type RunRecord,
@@ -24,6 +25,19 @@ export interface RunMeta {
   createdAt: string;
   /** Dot paths (with `*`) redacted in recorded inputs and outputs (`input.…` / `output.…`), besides secret keys. */
   redactPaths?: readonly string[];
+}
+
+/** Returns what a submit tells the executor about its run, stamped with the submit time. */
+export function runMetaFor(request: RunRequest, redactPaths?: readonly string[]): RunMeta {
+  return {
+    runId: request.runId,
+    workspaceId: request.workspaceId,
+    workflow: request.workflow,
+    input: request.input,
+    shadow: request.shadow,
+    createdAt: new Date().toISOString(),
+    redactPaths,
+  };
 }
 
 /** How recorded payloads are kept: redacted, inline up to thresholdBytes, else by reference. */
