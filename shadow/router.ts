@@ -208,7 +208,7 @@ export class Router {
     const { workspaceId, runId, workflow } = trigger;
 
     // Everything from here on is shadow-side work, so it runs inside the bounded pool: under a burst the
-    // overflow is dropped before it writes a cassette or spends budget, never queued.
+    // overflow is dropped before it builds the replay answers or spends budget, never queued.
     const shadow = executors[route.shadow!];
     const shadowRunId = `${runId}~shadow`;
     const pair: PairContext = {
@@ -219,7 +219,8 @@ export class Router {
       policy: { ...DEFAULT_POLICY, ...this.#options.policy, mode: route.shadowProvider },
     };
     const baseline = this.#options.noiseBaseline && route.shadowProvider === "live";
-    const runShadow = async (signal: AbortSignal): Promise<{ overBudget: true } | { record: unknown }> => {
+    type ShadowRun = { overBudget: true } | { record: unknown; noise: string[] };
+    const runShadow = async (signal: AbortSignal): Promise<ShadowRun> => {
       if (route.shadowProvider === "live") {
         const spent = await store.getShadowSpend(workflow.workflowId, utcDay());
         if (spent >= route.dailyBudgetUsd) return { overBudget: true };
@@ -237,6 +238,7 @@ export class Router {
         ...(route.shadowProvider === "replay" ? { replay: cassetteFromPrimary(primaryRecord) } : {}),
         sideEffectOutputs: sideEffectOutputs(workflow, primaryRecord),
       };
+      let noise: string[] = [];
       if (baseline) {
         const again = await rerunPrimary(
           executors[route.primary],
@@ -244,27 +246,26 @@ export class Router {
           primaryRecord,
           signal,
         );
-        pair.policy = {
-          ...pair.policy,
-          noisePaths: [...pair.policy.noisePaths, ...noisePaths(primaryRecord, again)],
-        };
+        noise = noisePaths(primaryRecord, again);
       }
       await shadow.submit(request);
-      return { record: await shadow.waitFor(workspaceId, shadowRunId, { signal }) };
+      return { record: await shadow.waitFor(workspaceId, shadowRunId, { signal }), noise };
     };
 
     return new Promise<StoredParityResult | null>((resolve, reject) => {
       const accepted = pool.offer(runShadow, async (outcome) => {
-        if (outcome.kind === "done" && !("record" in outcome.value)) {
-          this.#counts.overBudget++;
-          await store
-            .updatePair(pairId, workspaceId, { status: "budget-exhausted" })
-            .then(() => resolve(null), reject);
-          return;
-        }
         let end: ShadowEnd;
-        if (outcome.kind === "done" && "record" in outcome.value) {
-          const parsed = RunRecord.safeParse(outcome.value.record);
+        let compared = pair;
+        if (outcome.kind === "done") {
+          if (!("record" in outcome.value)) {
+            this.#counts.overBudget++;
+            await store
+              .updatePair(pairId, workspaceId, { status: "budget-exhausted" })
+              .then(() => resolve(null), reject);
+            return;
+          }
+          const { record, noise } = outcome.value;
+          const parsed = RunRecord.safeParse(record);
           end = parsed.success
             ? { kind: "record", record: parsed.data }
             : {
@@ -272,20 +273,22 @@ export class Router {
                 shadowRunId,
                 error: `invalid RunRecord (${parsed.error.issues[0]?.message})`,
               };
+          if (noise.length > 0) {
+            compared = {
+              ...pair,
+              policy: { ...pair.policy, noisePaths: [...pair.policy.noisePaths, ...noise] },
+            };
+          }
         } else if (outcome.kind === "timeout") {
           end = { kind: "timeout", deadlineMs: outcome.deadlineMs, shadowRunId };
           await shadow.cancel(workspaceId, shadowRunId).catch(() => undefined);
         } else {
-          end = {
-            kind: "broken",
-            shadowRunId,
-            error: errorText("error" in outcome ? outcome.error : outcome),
-          };
+          end = { kind: "broken", shadowRunId, error: errorText(outcome.error) };
         }
         if (end.kind === "record" && route.shadowProvider === "live") {
           await store.addShadowSpend(workflow.workflowId, utcDay(), end.record.costUsd);
         }
-        await reconcile(store, pair, primaryRecord, end).then(resolve, reject);
+        await reconcile(store, compared, primaryRecord, end).then(resolve, reject);
       });
       if (!accepted) {
         store.updatePair(pairId, workspaceId, { status: "dropped" }).then(() => resolve(null), reject);
