@@ -11,8 +11,10 @@ const same = (a: unknown, b: unknown, tolerance = TOL) => sameValue(a, b, tolera
  */
 function reference(a: unknown, b: unknown, tolerance: number): boolean {
   if (a === b) return true;
-  if (typeof a === "number" && typeof b === "number")
+  if (typeof a === "number" && typeof b === "number") {
+    if (Number.isInteger(a) && Number.isInteger(b)) return false;
     return Math.abs(a - b) <= tolerance * Math.max(Math.abs(a), Math.abs(b));
+  }
   if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const ref = (v: object) =>
@@ -38,6 +40,13 @@ describe("sameValue without ignore rules", () => {
     ["equal numbers", 1, 1, true],
     ["numbers within the relative tolerance", 1, 1 + 1e-12, true],
     ["numbers beyond it", 1, 1.001, false],
+    ["integers within the relative tolerance (exact for integers)", 1234567890123, 1234567890999, false],
+    ["integers one apart, far beyond 1e9", 10_000_000_000_001, 10_000_000_000_000, false],
+    ["large equal integers", 1234567890123, 1234567890123, true],
+    ["an integer and a non-integer within the tolerance", 1234567890123, 1234567890123.0002, true],
+    ["non-integers within the tolerance", 1234567890.5, 1234567890.5000002, true],
+    ["an integer written as a float", 3, 3.0, true],
+    ["nested integers within the relative tolerance", { n: [1234567890123] }, { n: [1234567890999] }, false],
     ["-0 and 0", -0, 0, true],
     ["NaN and NaN (never equal)", Number.NaN, Number.NaN, false],
     ["Infinity and Infinity", Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, true],

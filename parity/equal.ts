@@ -20,15 +20,21 @@ export function payloadHash(value: unknown): string {
   return isPayloadRef(value) ? value.sha256 : sha256(value);
 }
 
-/** True when two numbers are equal within a relative tolerance (of the larger magnitude). */
+/**
+ * True when two numbers are equal: two integers only when they are the same integer (counts, ids and
+ * amounts in cents carry no float dust, and a relative tolerance would call `1234567890123` and
+ * `1234567890999` equal); otherwise within a relative tolerance of the larger magnitude.
+ */
 export function closeEnough(a: number, b: number, relativeTolerance: number): boolean {
   if (a === b) return true;
+  if (Number.isInteger(a) && Number.isInteger(b)) return false;
   return Math.abs(a - b) <= relativeTolerance * Math.max(Math.abs(a), Math.abs(b));
 }
 
 /**
- * Returns true when two JSON values are the same: key order is irrelevant, numbers compare within the
- * tolerance, places covered by an ignore rule are skipped, payload references compare by hash.
+ * Returns true when two JSON values are the same: key order is irrelevant, integers compare exactly and
+ * other numbers within the tolerance, places covered by an ignore rule are skipped, payload references
+ * compare by hash.
  */
 export function sameValue(a: unknown, b: unknown, tolerance: number, ignore: RuleCursor | null): boolean {
   return ignore ? sameIgnoring(a, b, tolerance, ignore) : same(a, b, tolerance);

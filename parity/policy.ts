@@ -11,7 +11,7 @@ export interface ParityPolicy {
    * it and silences every finding there (value differences, usage, timeline, status).
    */
   ignorePaths: string[];
-  /** Two numbers are equal when |a − b| ≤ relativeTolerance × max(|a|, |b|). */
+  /** Two numbers, not both integers, are equal when |a − b| ≤ relativeTolerance × max(|a|, |b|); integers compare exactly. */
   relativeTolerance: number;
   /** Live mode: how far (percent of the primary's figure) run token totals may differ and still be tolerated. */
   tokenTolerancePct: number;
