@@ -30,6 +30,8 @@ export const ValidationCode = {
   NODE_ID_INVALID: "NODE_ID_INVALID",
   /** A node's type is not one of input, ai, llm, transform, branch, map, http, output. */
   UNKNOWN_NODE_TYPE: "UNKNOWN_NODE_TYPE",
+  /** A node id or variable name is `__proto__`, `constructor` or `prototype` (see RESERVED_NAMES). */
+  RESERVED_NAME: "RESERVED_NAME",
 
   // --- graph structure
   /** The graph has no input node. */
@@ -118,6 +120,24 @@ export const ValidationCode = {
   FIELD_INVALID: "FIELD_INVALID",
 } as const;
 export type ValidationCode = (typeof ValidationCode)[keyof typeof ValidationCode];
+
+/**
+ * Names a node id or variable may not take. Ids and names become keys of plain objects (the results by
+ * node id, the run input, the input schema's properties), and these keys belong to JavaScript itself:
+ * `results["__proto__"] = x` replaces the object's prototype instead of storing x, and `constructor` or
+ * `prototype` read something no node or input ever wrote.
+ */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/** True when `name` is one of RESERVED_NAMES. */
+export function isReservedName(name: string): boolean {
+  return RESERVED_NAMES.has(name);
+}
+
+/** Returns the RESERVED_NAME message for a node id or variable name: what it is, and why it is refused. */
+export function reservedNameMessage(what: "node id" | "variable", name: string): string {
+  return `${what} "${name}" is reserved: ${[...RESERVED_NAMES].map((n) => `"${n}"`).join(", ")} are JavaScript object internals, so a value stored under that name would be lost or read from the object's prototype (rename it)`;
+}
 
 /** Beyond this many issues the list ends with one TOO_MANY_ERRORS issue: 5 MB of junk must not print 100,000 lines. */
 export const MAX_ISSUES = 500;
