@@ -14,7 +14,14 @@ import {
 import { type GraphEdge, type GraphNode, type GraphParts, readGraphParts } from "./document.ts";
 import { compareIds, orderGraph } from "./graph-order.ts";
 import { hasJsonType, inputSchemaFromVariables, variableJsonType } from "./input.ts";
-import { ValidationCode as Code, formatPath, IssueList, type ValidationIssue } from "./validation.ts";
+import {
+  ValidationCode as Code,
+  formatPath,
+  IssueList,
+  isReservedName,
+  reservedNameMessage,
+  type ValidationIssue,
+} from "./validation.ts";
 
 export { ValidationCode, type ValidationIssue } from "./validation.ts";
 
@@ -124,6 +131,8 @@ function checkNodes(parts: GraphParts, issues: IssueList): Map<string, KnownNode
         `${at}.id`,
         `node id ${JSON.stringify(node.id)} may only use letters, digits, _ $ - (at most 128)`,
       );
+    else if (isReservedName(node.id))
+      issues.add(Code.RESERVED_NAME, `${at}.id`, reservedNameMessage("node id", node.id));
     const type = compiledType(node.type);
     if (!type)
       issues.add(
@@ -257,6 +266,8 @@ function checkVariables(parts: GraphParts, issues: IssueList): void {
   const seen = new Set<string>();
   for (const v of parts.variables) {
     const at = formatPath(["variables", v.index]);
+    if (isReservedName(v.name))
+      issues.add(Code.RESERVED_NAME, `${at}.name`, reservedNameMessage("variable", v.name));
     if (seen.has(v.name))
       issues.add(Code.DUPLICATE_VARIABLE, `${at}.name`, `variable "${v.name}" is declared more than once`);
     seen.add(v.name);
