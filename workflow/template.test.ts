@@ -27,6 +27,28 @@ describe("renderTemplate", () => {
     expect(renderTemplate("[{{nodes.gone.x}}][{{input.nope}}]", scope)).toBe("[][]");
   });
 
+  it.each([
+    "{{nodes.toString}}",
+    "{{results.hasOwnProperty}}",
+    "{{nodes.extract.constructor}}",
+    "{{input.__proto__}}",
+    "{{input.constructor}}",
+    "{{input.user.valueOf}}",
+    "{{input.user.tags.map}}",
+    "{{item.constructor.name}}",
+  ])("reads own properties only: %s renders as a missing value", (template) => {
+    expect(renderTemplate(`[${template}]`, { ...scope, item: { n: 1 } })).toBe("[]");
+  });
+
+  it("still reads own properties of arrays, such as an index or the length", () => {
+    expect(renderTemplate("{{input.user.tags.1}} {{input.user.tags.length}}", scope)).toBe("b 2");
+  });
+
+  it("reads a JSON key named __proto__ when the value has it as its own key", () => {
+    const input = JSON.parse('{"__proto__": "own"}');
+    expect(renderTemplate("{{input.__proto__}}", { input, results: {} })).toBe("own");
+  });
+
   it("rejects a placeholder with an unknown root, naming it", () => {
     expect(() => renderTemplate("{{secrets.KEY}}", scope)).toThrowError(/\{\{secrets\.KEY\}\}/);
     try {

@@ -64,7 +64,9 @@ export function referencedNodes(template: string): string[] {
 
 /**
  * Returns the template with each placeholder replaced: a string value is inserted as is, anything
- * else as JSON; a missing value (absent path, skipped node) renders as an empty string.
+ * else as JSON; a missing value (absent path, skipped node) renders as an empty string. Paths read own
+ * properties only, so a key that exists only on a prototype (`toString`, `__proto__`, `constructor`)
+ * is missing too.
  */
 export function renderTemplate(template: string, scope: TemplateScope): string {
   if (!template.includes("{{")) return template;
@@ -87,8 +89,9 @@ function lookup(raw: string, scope: TemplateScope): unknown {
         : root === "index"
           ? scope.index
           : scope.results;
+  // Own properties only: `{{nodes.toString}}` or `{{input.constructor}}` would otherwise read Object.prototype.
   for (const key of path) {
-    if (value === null || typeof value !== "object") return undefined;
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return undefined;
     value = (value as Record<string, unknown>)[key];
   }
   return value;

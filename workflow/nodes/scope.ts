@@ -21,10 +21,14 @@ export function plainOutcome(output: unknown, input: unknown): NodeOutcome {
   return { output, input, tokens: null, costUsd: 0, model: null };
 }
 
-/** Returns the outputs of the node's direct dependencies that ran (what a script or template mostly reads). */
+/**
+ * Returns the outputs of the node's direct dependencies that ran (what a script or template mostly
+ * reads). Only own entries of the results count: a skipped node with the id `toString` is absent, not
+ * Object.prototype's function.
+ */
 export function dependencyOutputs(node: CompiledNode, scope: NodeScope): Record<string, unknown> {
   const view: Record<string, unknown> = {};
-  for (const id of node.dependsOn) if (id in scope.results) view[id] = scope.results[id];
+  for (const id of node.dependsOn) if (Object.hasOwn(scope.results, id)) view[id] = scope.results[id];
   return view;
 }
 
