@@ -1,5 +1,6 @@
 // Which recorded answer belongs to this request? The hash that keys cassettes and the shadow's replayed responses.
 import { sha256 } from "../../lib/canonical.ts";
+import { redact } from "../../lib/redact.ts";
 import type { LlmRequest } from "../provider.ts";
 
 /**
@@ -21,7 +22,12 @@ export function canonicalRequest(request: LlmRequest): LlmRequest {
   return out;
 }
 
-/** Returns the sha256 hex of the canonical request (node id included): equal questions give equal keys. */
+/**
+ * Returns the sha256 hex of the canonical request (node id included), secrets redacted: equal questions
+ * give equal keys. The one function every cassette writer and every lookup keys by. Redacted because a
+ * request is recorded redacted (a primary's step input, a cassette entry): a prompt holding `sk-…` must
+ * key the same whether it is hashed as asked or as stored, or its replay misses.
+ */
 export function requestKey(request: LlmRequest): string {
-  return sha256(canonicalRequest(request));
+  return sha256(redact(canonicalRequest(request)));
 }
