@@ -1,5 +1,6 @@
 // Is this flag write accepted, and what does it produce? The compare-and-set rules both store adapters apply
 // inside their transaction, so SQLite and Convex accept and refuse exactly the same writes.
+import { redactString } from "../lib/redact.ts";
 import { FlagConflictError, FlagRefusedError, FlagValidationError } from "./errors.ts";
 import {
   type AuditEntry,
@@ -57,7 +58,8 @@ function checkCommon(write: { expectedVersion: unknown; actor: unknown; reason: 
     if (Number.isNaN(ms)) throw new FlagValidationError("at", `not an ISO-8601 time: ${String(write.at)}`);
     at = new Date(ms).toISOString();
   }
-  return { actor: write.actor.trim(), reason: write.reason.trim(), at };
+  // The audit log keeps reasons for good and shows them to every operator: a key pasted into one is redacted.
+  return { actor: write.actor.trim(), reason: redactString(write.reason.trim()), at };
 }
 
 /** Returns the workspaces (and "(flag)" for the flag's own stage) whose stage would run anything on Convex. */
