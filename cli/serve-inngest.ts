@@ -1,6 +1,6 @@
-// How does an operator offer the orchestrator to Inngest? `cutover serve-inngest [--port]`: the function over HTTP until stopped.
+// How does an operator offer the orchestrator to Inngest? `cutover serve-inngest [--port] [--serve-origin]`: the function over HTTP until stopped.
 import type { Command } from "commander";
-import { ServeConfigError, startInngestServer } from "../executors/inngest/serve.ts";
+import { DEFAULT_MAX_BODY_BYTES, ServeConfigError, startInngestServer } from "../executors/inngest/serve.ts";
 import { UsageError } from "./exit.ts";
 
 export function registerServeInngest(program: Command): void {
@@ -11,21 +11,44 @@ export function registerServeInngest(program: Command): void {
     )
     .option("--port <port>", "port to listen on", "3000")
     .option("--host <host>", "interface to listen on", "127.0.0.1")
-    .action(async (opts: { port: string; host: string }) => {
+    .option(
+      "--serve-origin <url>",
+      "public origin Inngest reaches this server at; the registered URL is <url>/api/inngest " +
+        "(default INNGEST_SERVE_ORIGIN; required in cloud mode; in dev mode the listening address)",
+    )
+    .option(
+      "--max-body-bytes <n>",
+      "largest request body read; larger ones get 413 before any signature check",
+      String(DEFAULT_MAX_BODY_BYTES),
+    )
+    .action(async (opts: { port: string; host: string; serveOrigin?: string; maxBodyBytes: string }) => {
       const port = Number(opts.port);
       if (!/^\d+$/.test(opts.port) || port > 65_535) {
         throw new UsageError(`--port must be a whole number from 0 to 65535, got "${opts.port}"`);
       }
+      const maxBodyBytes = Number(opts.maxBodyBytes);
+      if (!/^\d+$/.test(opts.maxBodyBytes) || !Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
+        throw new UsageError(
+          `--max-body-bytes must be a whole number of bytes of at least 1, got "${opts.maxBodyBytes}"`,
+        );
+      }
       let served: Awaited<ReturnType<typeof startInngestServer>>;
       try {
-        served = await startInngestServer({ port, host: opts.host });
+        served = await startInngestServer({
+          port,
+          host: opts.host,
+          serveOrigin: opts.serveOrigin,
+          maxBodyBytes,
+        });
       } catch (err) {
         if (err instanceof ServeConfigError) throw new UsageError(err.message);
         if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
           throw new UsageError(`port ${port} is already in use`);
         throw err;
       }
-      process.stderr.write(`cutover: serving execute-workflow (${served.mode} mode) at ${served.url}\n`);
+      process.stderr.write(
+        `cutover: serving execute-workflow (${served.mode} mode) at ${served.url}, registered as ${served.registerUrl}\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.stderr.write("cutover: stopping\n");

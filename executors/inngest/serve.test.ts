@@ -6,6 +6,7 @@ import { SERVE_PATH, ServeConfigError, startInngestServer } from "./serve.ts";
 const KEY_HEX = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
 const SIGNING_KEY = `signkey-test-${KEY_HEX}`;
 const FN_ID = "inferpipe-execute-workflow";
+const ORIGIN = "https://cutover.test";
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -40,7 +41,10 @@ function sign(body: string, key: string, ts = Math.floor(Date.now() / 1000)): st
 }
 
 async function serveCloud() {
-  const served = await startInngestServer({ port: 0, env: { INNGEST_SIGNING_KEY: SIGNING_KEY } });
+  const served = await startInngestServer({
+    port: 0,
+    env: { INNGEST_SIGNING_KEY: SIGNING_KEY, INNGEST_SERVE_ORIGIN: ORIGIN },
+  });
   close = served.close;
   return served;
 }
@@ -60,11 +64,46 @@ describe("serve-inngest", () => {
     );
   });
 
-  it("starts in dev mode with INNGEST_DEV=1 and no key", async () => {
+  it("refuses to start in cloud mode without a serve origin, naming the option", async () => {
+    const start = startInngestServer({ port: 0, env: { INNGEST_SIGNING_KEY: SIGNING_KEY } });
+    await expect(start).rejects.toThrow(ServeConfigError);
+    await expect(start).rejects.toThrow(/--serve-origin.*INNGEST_SERVE_ORIGIN/);
+  });
+
+  it.each([
+    "cutover.test",
+    "ftp://cutover.test",
+    "https://cutover.test/api/inngest",
+    "https://cutover.test?x=1",
+    "https://user:pw@cutover.test",
+  ])("refuses a serve origin that is not an http(s) origin: %s", async (origin) => {
+    await expect(
+      startInngestServer({ port: 0, serveOrigin: origin, env: { INNGEST_SIGNING_KEY: SIGNING_KEY } }),
+    ).rejects.toThrow(/serve origin .* must be an http\(s\) origin/);
+  });
+
+  it("takes --serve-origin over INNGEST_SERVE_ORIGIN and registers only <origin>/api/inngest", async () => {
+    const served = await startInngestServer({
+      port: 0,
+      serveOrigin: "https://flag.example:8443/",
+      env: { INNGEST_SIGNING_KEY: SIGNING_KEY, INNGEST_SERVE_ORIGIN: ORIGIN },
+    });
+    close = served.close;
+    expect(served.registerUrl).toBe(`https://flag.example:8443${SERVE_PATH}`);
+  });
+
+  it("refuses a body cap that is not a positive whole number", async () => {
+    await expect(startInngestServer({ port: 0, maxBodyBytes: 0, env: { INNGEST_DEV: "1" } })).rejects.toThrow(
+      ServeConfigError,
+    );
+  });
+
+  it("starts in dev mode with INNGEST_DEV=1 and no key, registering the listening address", async () => {
     const served = await startInngestServer({ port: 0, env: { INNGEST_DEV: "1" } });
     close = served.close;
     expect(served.mode).toBe("dev");
     expect(served.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+${SERVE_PATH}$`));
+    expect(served.registerUrl).toBe(served.url);
   });
 
   it("rejects an unsigned request in cloud mode", async () => {
@@ -98,11 +137,13 @@ describe("serve-inngest", () => {
     expect(res.text).toMatch(
       /INPUT_INVALID: inferpipe\/workflow.execute event is missing workspaceId, workflowId, workflowVersionId, graph/,
     );
+    expect(res.text).not.toMatch(/\bat .*:\d+:\d+/);
   });
 
   it("answers 404 off the serve path", async () => {
     const { url } = await serveCloud();
     const res = await fetch(url.replace(SERVE_PATH, "/elsewhere"));
     expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ message: "Not found" });
   });
 });
