@@ -15,6 +15,7 @@ import { type Bench, peakRssMiB, quantile, round } from "./measure.ts";
 const N = 3000;
 
 const workflow: CompiledWorkflow = {
+  profile: "dag",
   workflowId: "wf_bench_router",
   workflowVersionId: "wfv_bench",
   topologicallySortedNodes: [

@@ -29,6 +29,7 @@ const STEPS: StepSpec[] = [
 const GRAPH: CompiledWorkflow = {
   workflowId: "wf_test",
   workflowVersionId: "wfv_test",
+  profile: "dag",
   outputNodeId: "out",
   inputSchema: {},
   secrets: [],

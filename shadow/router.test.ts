@@ -14,6 +14,7 @@ import { Router, type RunTrigger } from "./router.ts";
 const workflow: CompiledWorkflow = {
   workflowId: "wf_router",
   workflowVersionId: "wfv_1",
+  profile: "dag",
   topologicallySortedNodes: [
     { id: "in", type: "input", label: "node-in-input", config: {}, dependsOn: [], incoming: [] },
     {

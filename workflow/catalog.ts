@@ -10,16 +10,40 @@ export interface ModelEntry {
   outputPerMTok: number;
 }
 
-const models: Record<string, ModelEntry> = catalog.models;
-
-/** Returns the catalog's model names, sorted. */
-export function modelNames(): string[] {
-  return Object.keys(models).sort();
+interface CatalogEntry {
+  provider: string;
+  inputPerMTok?: number;
+  outputPerMTok?: number;
+  /** Served for audio only (transcribe, tts): no text price, no text calls. */
+  audio?: boolean;
 }
 
-/** Returns the catalog entry, or undefined for a model the catalog does not know. */
+const models: Record<string, CatalogEntry> = catalog.models;
+
+/** Returns the names of the models a text call can use and price (the dag profile's choice), sorted. */
+export function modelNames(): string[] {
+  return Object.keys(models)
+    .filter((name) => findModel(name))
+    .sort();
+}
+
+/** Returns the entry of a priced text model, or undefined for a model the catalog does not know or cannot price. */
 export function findModel(name: string): ModelEntry | undefined {
-  return Object.hasOwn(models, name) ? models[name] : undefined;
+  if (!Object.hasOwn(models, name)) return undefined;
+  const entry = models[name];
+  if (entry.audio || typeof entry.inputPerMTok !== "number" || typeof entry.outputPerMTok !== "number")
+    return undefined;
+  return entry as ModelEntry;
+}
+
+/** True for a model the catalog lists as audio only (inferpipe's builder offers them for ai nodes too). */
+export function isAudioModel(name: string): boolean {
+  return Object.hasOwn(models, name) && models[name].audio === true;
+}
+
+/** Returns the USD cost of a call's usage, or null when the catalog has no price for the model. */
+export function priceOf(model: string, tokens: Tokens): number | null {
+  return findModel(model) ? costOf(model, tokens) : null;
 }
 
 /** Returns the USD cost of a call's usage; throws MODEL_UNKNOWN for a model outside the catalog. */

@@ -100,6 +100,8 @@ function compileByType(type: CompiledNodeType, data: Record<string, unknown>, si
       return compileHttp(data, site);
     case "input":
     case "output":
+    // The dag compiler never sees `ai` (it compiles to llm); legacy ai nodes compile in workflow/legacy/.
+    case "ai":
       return {};
   }
 }

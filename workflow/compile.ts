@@ -14,6 +14,8 @@ import {
 import { type GraphEdge, type GraphNode, type GraphParts, readGraphParts } from "./document.ts";
 import { compareIds, orderGraph } from "./graph-order.ts";
 import { hasJsonType, inputSchemaFromVariables, variableJsonType } from "./input.ts";
+import { compileLegacy } from "./legacy/compile.ts";
+import { profileOf } from "./legacy/profile.ts";
 import {
   ValidationCode as Code,
   formatPath,
@@ -25,9 +27,15 @@ import {
 
 export { ValidationCode, type ValidationIssue } from "./validation.ts";
 
+/** `warnings` never stop a run: they say what the legacy profile will do that the author may not expect. */
 export type CompileResult =
-  | { ok: true; compiled: CompiledWorkflow; secretValues: Record<string, string> }
-  | { ok: false; errors: ValidationIssue[] };
+  | {
+      ok: true;
+      compiled: CompiledWorkflow;
+      secretValues: Record<string, string>;
+      warnings: ValidationIssue[];
+    }
+  | { ok: false; errors: ValidationIssue[]; warnings: ValidationIssue[] };
 
 export interface CompileOptions {
   /** Hosts http nodes may call; CUTOVER_HTTP_ALLOW_HOSTS (read at call time) when absent. */
@@ -42,9 +50,13 @@ const NODE_ID = /^[A-Za-z0-9_$-]{1,128}$/;
  * (all checks run; nothing stops at the first error). `doc` is an untrusted builder document.
  */
 export function compileWorkflow(doc: unknown, options: CompileOptions = {}): CompileResult {
+  if (profileOf(doc) === "legacy") {
+    const legacy = compileLegacy(doc as Record<string, unknown>);
+    return legacy.ok ? { ...legacy, secretValues: {} } : legacy;
+  }
   const issues = new IssueList();
   const parts = readGraphParts(doc, issues);
-  if (!parts) return { ok: false, errors: issues.list() };
+  if (!parts) return { ok: false, errors: issues.list(), warnings: [] };
 
   const nodes = checkNodes(parts, issues);
   const { incoming, deps } = checkEdges(parts.edges, nodes, issues);
@@ -85,7 +97,7 @@ export function compileWorkflow(doc: unknown, options: CompileOptions = {}): Com
     );
   }
 
-  if (issues.count > 0) return { ok: false, errors: issues.list() };
+  if (issues.count > 0) return { ok: false, errors: issues.list(), warnings: [] };
 
   const topologicallySortedNodes: CompiledNode[] = order.map((id) => {
     const type = nodes.get(id)!.type!;
@@ -101,6 +113,7 @@ export function compileWorkflow(doc: unknown, options: CompileOptions = {}): Com
   const outputNodeId = [...nodes.values()].find((n) => n.type === "output")!.node.id;
   const withoutVersion = {
     workflowId: parts.id ?? slug(parts.name),
+    profile: "dag" as const,
     topologicallySortedNodes,
     outputNodeId,
     inputSchema: inputSchemaFromVariables(parts.variables),
@@ -111,6 +124,7 @@ export function compileWorkflow(doc: unknown, options: CompileOptions = {}): Com
     ok: true,
     compiled: { ...withoutVersion, workflowVersionId },
     secretValues: { ...ctx.secrets.values },
+    warnings: [],
   };
 }
 

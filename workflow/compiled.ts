@@ -1,7 +1,16 @@
 // What does the executor run? The compiled workflow contract: deterministic, secret-free, topologically sorted.
 
-/** Node types after compilation (`ai` is compiled to `llm`). */
-export type CompiledNodeType = "input" | "llm" | "transform" | "branch" | "map" | "http" | "output";
+/**
+ * Node types after compilation. In the `dag` profile the builder's `ai` is compiled to `llm`; in the
+ * `legacy` profile an `ai` node keeps its type and runs the legacy executor's AI call (workflow/legacy/).
+ */
+export type CompiledNodeType = "input" | "llm" | "ai" | "transform" | "branch" | "map" | "http" | "output";
+
+/**
+ * How a workflow runs: `legacy` is what inferpipe's executor does today with the documents its builder
+ * saves (input and ai nodes, AI nodes in x order, edges ignored); `dag` is this project's graph semantics.
+ */
+export type ExecutionProfile = "legacy" | "dag";
 
 /** A JSON Schema (the subset the builder's UI props produce). */
 export type JsonSchema = Record<string, unknown>;
@@ -42,7 +51,30 @@ export interface HttpConfig {
 }
 export type EmptyConfig = Record<string, never>;
 
-export type NodeConfig = LlmConfig | TransformConfig | BranchConfig | MapConfig | HttpConfig | EmptyConfig;
+/** A legacy `ai` node, with the builder's defaults already applied (workflow/legacy/README.md). */
+export interface LegacyAiConfig {
+  prompt: string;
+  model: string;
+  outputFormat: "text" | "json";
+  /** json only: the builder's UI props as saved (the legacy builds its validator from them at call time). */
+  uiProps?: unknown[];
+  /** json only: the JSON Schema the legacy sends for those props. */
+  schema?: JsonSchema;
+}
+/** A legacy input node: what the run starts with when the caller gives no input. */
+export interface LegacyInputConfig {
+  defaultInput: { text: unknown };
+}
+
+export type NodeConfig =
+  | LlmConfig
+  | LegacyAiConfig
+  | LegacyInputConfig
+  | TransformConfig
+  | BranchConfig
+  | MapConfig
+  | HttpConfig
+  | EmptyConfig;
 
 /** One incoming edge: which node it comes from and, for edges leaving a branch, the handle. */
 export interface Incoming {
@@ -64,9 +96,12 @@ export interface CompiledNode {
 
 export interface CompiledWorkflow {
   workflowId: string;
+  /** Which semantics both executors give the nodes (an addition to the contract's fields). */
+  profile: ExecutionProfile;
   /** A hash of the compiled bytes without this field: same graph → same id. */
   workflowVersionId: string;
   topologicallySortedNodes: CompiledNode[];
+  /** The node whose value is the run's output (legacy: the last node in execution order). */
   outputNodeId: string;
   /** JSON Schema of the run input, built from the builder's variables (defaults included). */
   inputSchema: JsonSchema;

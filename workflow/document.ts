@@ -45,15 +45,7 @@ export function readGraphParts(doc: unknown, issues: IssueList): GraphParts | nu
     );
     return null;
   }
-  const deep = tooDeepAt(doc);
-  if (deep) {
-    issues.add(
-      ValidationCode.DOCUMENT_TOO_DEEP,
-      formatPath(deep),
-      `the document nests deeper than ${MAX_DOCUMENT_DEPTH} levels at ${formatPath(deep) || "its root"}`,
-    );
-    return null;
-  }
+  if (!checkDepth(doc, issues)) return null;
 
   const parsed = BuilderGraph.safeParse(doc);
   if (!parsed.success) {
@@ -103,6 +95,18 @@ export function readGraphParts(doc: unknown, issues: IssueList): GraphParts | nu
     edges,
     variables,
   };
+}
+
+/** Reports DOCUMENT_TOO_DEEP and returns false when the document nests deeper than MAX_DOCUMENT_DEPTH. */
+export function checkDepth(doc: unknown, issues: IssueList): boolean {
+  const deep = tooDeepAt(doc);
+  if (!deep) return true;
+  issues.add(
+    ValidationCode.DOCUMENT_TOO_DEEP,
+    formatPath(deep),
+    `the document nests deeper than ${MAX_DOCUMENT_DEPTH} levels at ${formatPath(deep) || "its root"}`,
+  );
+  return false;
 }
 
 /** Returns the path of the first value nested deeper than MAX_DOCUMENT_DEPTH, or null. Iterative: junk cannot overflow it. */

@@ -121,6 +121,25 @@ export const ValidationCode = {
 } as const;
 export type ValidationCode = (typeof ValidationCode)[keyof typeof ValidationCode];
 
+/** Codes of warnings: the document runs, and each says what will happen that its author may not expect. */
+export const WarningCode = {
+  /** A node has no edge to or from the rest of the graph (the legacy runs it in x order all the same). */
+  NODE_NOT_CONNECTED: "NODE_NOT_CONNECTED",
+  /** Edges form a cycle; the legacy ignores edges and runs the AI nodes once each, in x order. */
+  CYCLE_IGNORED: "CYCLE_IGNORED",
+  /** The edges imply another order than the x order the legacy runs the AI nodes in. */
+  EDGE_ORDER_IGNORED: "EDGE_ORDER_IGNORED",
+  /** A node of a type the legacy does not run (it is skipped), or a second input node (the first one is used). */
+  NODE_IGNORED: "NODE_IGNORED",
+  /** A model OpenAI serves for audio only (transcribe, tts): a text or JSON call to it fails at run time. */
+  MODEL_NOT_FOR_TEXT: "MODEL_NOT_FOR_TEXT",
+  /** A model the catalog has no price for (or does not know): its calls get cost null. */
+  MODEL_UNPRICED: "MODEL_UNPRICED",
+  /** A field is missing or odd and the legacy uses its default (prompt, model, output format, schema parts). */
+  LEGACY_DEFAULT_USED: "LEGACY_DEFAULT_USED",
+} as const;
+export type WarningCode = (typeof WarningCode)[keyof typeof WarningCode];
+
 /**
  * Names a node id or variable may not take. Ids and names become keys of plain objects (the results by
  * node id, the run input, the input schema's properties), and these keys belong to JavaScript itself:
@@ -147,7 +166,7 @@ export class IssueList {
   readonly items: ValidationIssue[] = [];
   private dropped = 0;
 
-  add(code: ValidationCode, path: string, message: string): void {
+  add(code: ValidationCode | WarningCode, path: string, message: string): void {
     if (this.items.length < MAX_ISSUES) this.items.push({ code, path, message });
     else this.dropped++;
   }

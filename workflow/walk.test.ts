@@ -35,6 +35,7 @@ function workflow(nodes: CompiledNode[], outputNodeId = "out"): CompiledWorkflow
   return {
     workflowId: "wf",
     workflowVersionId: "v1",
+    profile: "dag",
     topologicallySortedNodes: nodes,
     outputNodeId,
     inputSchema: {},
