@@ -14,6 +14,20 @@ export interface LlmRequest {
   schema?: JsonSchema;
   temperature?: number;
   api?: "chat" | "responses";
+  /**
+   * Set for a legacy AI node (workflow/legacy/): the provider sends what inferpipe's executor sends
+   * (its libraries, its endpoint per model, `prompt` already carrying the previous step's context) and
+   * answers `{ output_text, output_parsed? }` as the legacy action built them.
+   */
+  profile?: "legacy";
+  /** Legacy JSON nodes: the builder's UI props the answer is validated against (as the legacy does, with zod). */
+  uiProps?: unknown[];
+}
+
+/** What a legacy AI call answered, before the envelope's model and timestamp are added. */
+export interface LegacyAnswer {
+  output_text: string;
+  output_parsed?: unknown;
 }
 
 /** The settings the call actually used, recorded with the step. */
@@ -25,10 +39,11 @@ export interface LlmSettings {
 }
 
 export interface LlmResult {
-  /** text → string; json → the parsed object, already validated against the node's schema. */
+  /** text → string; json → the parsed object, already validated against the node's schema; legacy → LegacyAnswer. */
   output: unknown;
   tokens: Tokens;
-  costUsd: number;
+  /** null when the catalog has no price for the model (legacy profile only). */
+  costUsd: number | null;
   model: string;
   settings: LlmSettings;
 }

@@ -2,7 +2,7 @@
 import type { Tokens } from "../executors/records.ts";
 import type { CompiledNode } from "./compiled.ts";
 import type { LlmProvider, LlmSettings } from "./provider.ts";
-import type { SandboxOptions } from "./sandbox.ts";
+import type { SandboxOptions, ScriptClock } from "./sandbox.ts";
 
 /** What one node (or one map item) produced. */
 export interface NodeOutcome {
@@ -10,7 +10,8 @@ export interface NodeOutcome {
   /** What the node actually worked on (rendered prompt, request, script scope summary): the step's `input`. */
   input: unknown;
   tokens: Tokens | null;
-  costUsd: number;
+  /** null when the catalog has no price for the model (legacy profile). */
+  costUsd: number | null;
   model: string | null;
   settings?: LlmSettings;
   /** True for calls that change the world (non-GET http): a shadow replays the primary's result instead. */
@@ -31,6 +32,12 @@ export interface NodeEnv {
   sideEffectOutputs?: Readonly<Record<string, unknown>>;
   /** Limits for transform, branch and map scripts; the sandbox defaults (1 s, 32 MiB) when absent. */
   sandbox?: SandboxOptions;
+  /**
+   * The run's id and start time, which make scripts' Math.random (seeded per run, node and map item)
+   * and Date (fixed at the start) the same on both executors and on every replay. Absent: seeded by
+   * node alone, and the clock read at each call.
+   */
+  script?: ScriptClock;
 }
 
 export interface HttpPolicy {

@@ -1,6 +1,7 @@
 // Which task runs a node? The registry both executors go through, dispatching on the compiled type.
 import type { CompiledNode, CompiledNodeType } from "../compiled.ts";
 import { ErrorCode, NodeError } from "../errors.ts";
+import { runLegacyAi } from "../legacy/ai-task.ts";
 import type { NodeEnv, NodeOutcome } from "../steps.ts";
 import { runBranch } from "./branch.ts";
 import { runHttp } from "./http.ts";
@@ -16,6 +17,7 @@ export type NodeTask = (node: CompiledNode, scope: NodeScope, env: NodeEnv) => P
 const TASKS: Record<CompiledNodeType, NodeTask> = {
   input: runInput,
   llm: runLlm,
+  ai: runLegacyAi,
   transform: runTransform,
   branch: runBranch,
   map: (node, scope, env) => runMap(node, scope, env),

@@ -1,6 +1,6 @@
 // What does a run look like without a model or a network? The deterministic mock provider.
 import { canonicalJson, sha256 } from "../../lib/canonical.ts";
-import { costOf } from "../catalog.ts";
+import { costOf, priceOf } from "../catalog.ts";
 import { ErrorCode, NodeError } from "../errors.ts";
 import type { LlmProvider, LlmRequest, LlmResult } from "../provider.ts";
 import { estimateTokens, settingsOf, tokens } from "./accounting.ts";
@@ -51,7 +51,13 @@ export function createMockProvider(options: MockProviderOptions = {}): LlmProvid
       const choose = new Chooser(sha256(`${salt}\u0000${canonicalJson(canonicalRequest(request))}`));
       let output: unknown;
       let text: string;
-      if (request.outputFormat === "json") {
+      if (request.profile === "legacy") {
+        // The legacy action's answer: the text, and for JSON nodes the object it parsed from it.
+        const parsed =
+          request.outputFormat === "json" ? mockJson(request.schema, request.prompt, choose) : undefined;
+        text = parsed === undefined ? mockText(request.prompt, choose) : JSON.stringify(parsed);
+        output = parsed === undefined ? { output_text: text } : { output_text: text, output_parsed: parsed };
+      } else if (request.outputFormat === "json") {
         output = mockJson(request.schema, request.prompt, choose);
         // The same check the openai provider applies: a mock answer that breaks the schema is a bug here.
         if (request.schema) validateOutput(output, request.schema, request.nodeId);
@@ -64,7 +70,7 @@ export function createMockProvider(options: MockProviderOptions = {}): LlmProvid
       return {
         output,
         tokens: usage,
-        costUsd: costOf(request.model, usage),
+        costUsd: request.profile === "legacy" ? priceOf(request.model, usage) : costOf(request.model, usage),
         model: request.model,
         settings: settingsOf(request),
       };

@@ -1,9 +1,11 @@
 // How does an llm node call OpenAI (or any OpenAI-compatible server)? The provider over the official SDK.
 import OpenAI from "openai";
+import { findModel, priceOf } from "../catalog.ts";
 import { ErrorCode, NodeError } from "../errors.ts";
 import type { LlmProvider, LlmRequest, LlmResult } from "../provider.ts";
 import { estimateTokens, priceCall, settingsOf, tokens } from "./accounting.ts";
 import { classifyProviderError } from "./classify.ts";
+import { callLegacy } from "./openai-legacy.ts";
 import { parseJsonOutput } from "./output.ts";
 
 export interface OpenAiProviderOptions {
@@ -141,9 +143,10 @@ async function callResponses(client: OpenAI, request: LlmRequest, signal?: Abort
 /** Returns a provider calling the OpenAI API; settings and the key are read at its first call. */
 export function createOpenAiProvider(options: OpenAiProviderOptions = {}): LlmProvider {
   let client: OpenAI | undefined;
+  let settings: ClientSettings | undefined;
   const clientFor = (): OpenAI => {
     if (client) return client;
-    const settings = readSettings(options);
+    settings = readSettings(options);
     client = new OpenAI({
       apiKey: settings.apiKey,
       baseURL: settings.baseURL,
@@ -155,9 +158,36 @@ export function createOpenAiProvider(options: OpenAiProviderOptions = {}): LlmPr
     return client;
   };
 
+  const completeLegacy = async (request: LlmRequest, signal?: AbortSignal): Promise<LlmResult> => {
+    let chat: OpenAI;
+    try {
+      chat = clientFor();
+    } catch (err) {
+      throw classifyProviderError(err, { provider: "openai", model: request.model });
+    }
+    const { apiKey, baseURL, timeoutMs } = settings!;
+    const call = await callLegacy(
+      { chat, apiKey, baseURL, timeoutMs, fetch: options.fetch },
+      request,
+      signal,
+    );
+    const usage = call.usage
+      ? tokens(call.usage.input, call.usage.output, call.usage.total)
+      : tokens(estimateTokens(request.prompt), estimateTokens(call.answer.output_text));
+    const model = call.model || request.model;
+    return {
+      output: call.answer,
+      tokens: usage,
+      costUsd: priceOf(findModel(model) ? model : request.model, usage),
+      model,
+      settings: settingsOf(request),
+    };
+  };
+
   return {
     name: "openai",
     async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResult> {
+      if (request.profile === "legacy") return completeLegacy(request, signal);
       const api = request.api ?? "chat";
       let answer: RawAnswer;
       try {

@@ -1,6 +1,7 @@
 // Which recorded answer belongs to this request? The hash that keys cassettes and the shadow's replayed responses.
 import { sha256 } from "../../lib/canonical.ts";
 import { redact } from "../../lib/redact.ts";
+import { maskWallClock } from "../legacy/prompt.ts";
 import type { LlmRequest } from "../provider.ts";
 
 /**
@@ -12,10 +13,12 @@ export function canonicalRequest(request: LlmRequest): LlmRequest {
   const out: LlmRequest = {
     nodeId: request.nodeId,
     model: request.model,
-    prompt: request.prompt,
+    // A legacy prompt carries the previous step's wall-clock timestamp, which no two runs share.
+    prompt: request.profile === "legacy" ? maskWallClock(request.prompt) : request.prompt,
     outputFormat: request.outputFormat,
     api: request.api ?? "chat",
   };
+  if (request.profile !== undefined) out.profile = request.profile;
   if (request.system !== undefined) out.system = request.system;
   if (request.schema !== undefined) out.schema = request.schema;
   if (request.temperature !== undefined) out.temperature = request.temperature;
