@@ -17,7 +17,8 @@ export function formatStep(step: StepRecord, nameWidth = 28): string {
   else parts.push(step.durationMs === null ? step.status : `${String(step.durationMs).padStart(5)} ms`);
   if (step.model) parts.push(step.model);
   if (step.tokens) parts.push(`${step.tokens.total} tokens`);
-  if (step.costUsd > 0) parts.push(`$${step.costUsd.toFixed(6)}`);
+  if (step.costUsd === null && step.tokens) parts.push("cost unknown");
+  else if (step.costUsd !== null && step.costUsd > 0) parts.push(`$${step.costUsd.toFixed(6)}`);
   if (step.attempt > 1) parts.push(`attempt ${step.attempt}`);
   if (step.error)
     parts.push(
@@ -32,7 +33,7 @@ export function formatHeader(record: RunRecord): string {
   return (
     `run ${record.runId} (${record.executor}) ${record.status}${took}` +
     ` · ${record.tokens.total} tokens (${record.tokens.input} in / ${record.tokens.output} out)` +
-    ` · $${record.costUsd.toFixed(6)}`
+    ` · ${record.costUsd === null ? "cost unknown (a model has no price)" : `$${record.costUsd.toFixed(6)}`}`
   );
 }
 

@@ -4,7 +4,7 @@ import { redact, redactString } from "../lib/redact.ts";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
-import { recordError, stepStatus, tokens } from "./schema";
+import { cost, recordError, stepStatus, tokens } from "./schema";
 
 /** Returns JSON text with secrets replaced (text that is not JSON is scrubbed as a string). */
 function redactJson(text: string | undefined): string | undefined {
@@ -66,7 +66,7 @@ export const upsertRun = internalMutation({
     outputJson: v.optional(v.string()),
     error: v.optional(recordError),
     tokens,
-    costUsd: v.number(),
+    costUsd: cost,
     createdAt: v.number(),
     startedAt: v.optional(v.number()),
     finishedAt: v.optional(v.number()),
@@ -123,7 +123,7 @@ export const upsertStep = internalMutation({
     outputJson: v.optional(v.string()),
     error: v.optional(recordError),
     tokens: v.optional(tokens),
-    costUsd: v.number(),
+    costUsd: cost,
     model: v.optional(v.string()),
     startedAt: v.optional(v.number()),
     finishedAt: v.optional(v.number()),

@@ -231,6 +231,20 @@ async function stopControl(ctx: MutationCtx, run: Id<"runs">): Promise<void> {
 }
 
 /** Returns true when the run must stop: someone asked it to, or it has ended. */
+/** Returns the control document of a run that is running and may go on (the next action of a step-by-step run), or null. */
+export const liveControl = internalQuery({
+  args: { run: v.id("runs") },
+  handler: async (ctx, args) => {
+    const run = await ctx.db.get(args.run);
+    if (run?.status !== "running" || run.cancelRequested) return null;
+    const control = await ctx.db
+      .query("runControls")
+      .withIndex("by_run", (q) => q.eq("run", args.run))
+      .unique();
+    return control?.live ? control._id : null;
+  },
+});
+
 export const isCancelRequested = internalQuery({
   args: { control: v.id("runControls") },
   handler: async (ctx, args) => !(await ctx.db.get(args.control))?.live,
@@ -258,7 +272,7 @@ export const finish = internalMutation({
       .collect();
     let input = 0;
     let output = 0;
-    let cost = 0;
+    let cost: number | null = 0;
     for (const s of steps) {
       if (s.status === "running") {
         await ctx.db.patch(s._id, {
@@ -269,14 +283,15 @@ export const finish = internalMutation({
       }
       input += s.tokens?.input ?? 0;
       output += s.tokens?.output ?? 0;
-      cost += s.costUsd;
+      // One unpriced step makes the run's cost unknown, not smaller.
+      cost = cost === null || s.costUsd === null ? null : cost + s.costUsd;
     }
     await ctx.db.patch(run._id, {
       status: args.status,
       outputJson: args.status === "completed" ? args.outputJson : undefined,
       error: args.status === "completed" ? undefined : args.error,
       tokens: { input, output, total: input + output },
-      costUsd: Math.round(cost * 1e9) / 1e9,
+      costUsd: cost === null ? null : Math.round(cost * 1e9) / 1e9,
       finishedAt: args.at,
     });
     await stopControl(ctx, run._id);

@@ -6,6 +6,8 @@ import { v } from "convex/values";
 // refuses in documents ("$ref", "_id"), and text keeps the exact bytes a RunRecord is compared by.
 export const tokens = v.object({ input: v.number(), output: v.number(), total: v.number() });
 export const recordError = v.object({ code: v.string(), message: v.string() });
+/** A USD cost; null when the catalog has no price for the model (legacy profile). */
+export const cost = v.union(v.number(), v.null());
 const runStatus = v.union(
   v.literal("queued"),
   v.literal("running"),
@@ -64,7 +66,7 @@ export default defineSchema({
     outputJson: v.optional(v.string()),
     error: v.optional(recordError),
     tokens,
-    costUsd: v.number(),
+    costUsd: cost,
     createdAt: v.number(),
     startedAt: v.optional(v.number()),
     finishedAt: v.optional(v.number()),
@@ -95,7 +97,7 @@ export default defineSchema({
     outputJson: v.optional(v.string()),
     error: v.optional(recordError),
     tokens: v.optional(tokens),
-    costUsd: v.number(),
+    costUsd: cost,
     model: v.optional(v.string()),
     settings: v.optional(v.any()),
     startedAt: v.optional(v.number()),

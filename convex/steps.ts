@@ -3,8 +3,8 @@
 // however many steps a run (or the deployment) holds, where an index query would be a scan in the
 // embedded runtime; and the control document stays small whatever the run's input.
 import { v } from "convex/values";
-import { internalMutation } from "./_generated/server";
-import { recordError, tokens } from "./schema";
+import { internalMutation, internalQuery } from "./_generated/server";
+import { cost, recordError, tokens } from "./schema";
 
 const identity = {
   control: v.id("runControls"),
@@ -60,7 +60,7 @@ export const finish = internalMutation({
     outputJson: v.optional(v.string()),
     error: v.optional(recordError),
     tokens: v.optional(tokens),
-    costUsd: v.number(),
+    costUsd: cost,
     model: v.optional(v.string()),
     settings: v.optional(v.any()),
     /** Set when the attempt failed and another follows after this many milliseconds. */
@@ -114,5 +114,29 @@ export const skip = internalMutation({
       attempt: 1,
       costUsd: 0,
     });
+  },
+});
+
+/** Returns what the completed steps of a running run recorded (the next action of a step-by-step run replays them). */
+export const completed = internalQuery({
+  args: { control: v.id("runControls") },
+  handler: async (ctx, args) => {
+    const control = await ctx.db.get(args.control);
+    if (!control) return [];
+    const steps = await ctx.db
+      .query("steps")
+      .withIndex("by_run", (q) => q.eq("runId", control.runId))
+      .collect();
+    return steps
+      .filter((s) => s.workspaceId === control.workspaceId && s.status === "completed")
+      .map((s) => ({
+        name: s.name,
+        inputJson: s.inputJson,
+        outputJson: s.outputJson,
+        tokens: s.tokens,
+        costUsd: s.costUsd,
+        model: s.model,
+        settings: s.settings,
+      }));
   },
 });

@@ -40,7 +40,8 @@ export const StepRecord = z.object({
   output: z.unknown(),
   error: RecordError.nullable(),
   tokens: Tokens.nullable(),
-  costUsd: z.number().nonnegative(),
+  /** null when the catalog has no price for the step's model (legacy profile). */
+  costUsd: z.number().nonnegative().nullable(),
   model: z.string().nullable(),
   startedAt: isoDate.nullable(),
   finishedAt: isoDate.nullable(),
@@ -62,7 +63,8 @@ export const RunRecord = z.object({
   output: z.unknown(),
   error: RecordError.nullable(),
   tokens: Tokens,
-  costUsd: z.number().nonnegative(),
+  /** null when a step's model has no price (see StepRecord.costUsd). */
+  costUsd: z.number().nonnegative().nullable(),
   createdAt: isoDate,
   startedAt: isoDate.nullable(),
   finishedAt: isoDate.nullable(),
@@ -82,18 +84,22 @@ export function isTerminal(status: RunStatus): boolean {
 export const ZERO_TOKENS: Tokens = Object.freeze({ input: 0, output: 0, total: 0 });
 
 /** Returns the sum of step usage, the run-level totals both executors report. */
-export function sumUsage(steps: readonly StepRecord[]): { tokens: Tokens; costUsd: number } {
+export function sumUsage(steps: readonly StepRecord[]): { tokens: Tokens; costUsd: number | null } {
   let input = 0;
   let output = 0;
-  let costUsd = 0;
+  let costUsd: number | null = 0;
   for (const s of steps) {
     if (s.tokens) {
       input += s.tokens.input;
       output += s.tokens.output;
     }
-    costUsd += s.costUsd;
+    // One unpriced step makes the run's cost unknown, not smaller.
+    costUsd = costUsd === null || s.costUsd === null ? null : costUsd + s.costUsd;
   }
-  return { tokens: { input, output, total: input + output }, costUsd: roundUsd(costUsd) };
+  return {
+    tokens: { input, output, total: input + output },
+    costUsd: costUsd === null ? null : roundUsd(costUsd),
+  };
 }
 
 /** Returns a dollar figure rounded to 1e-9, so sums do not carry float dust into comparisons. */

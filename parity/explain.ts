@@ -12,7 +12,7 @@ export function explain(result: ParityResult): string {
   const lines = [
     `verdict: ${result.verdict.toUpperCase()} (${s.mode} mode) — ${counts.critical} critical, ${counts.major} major, ${counts.minor} minor, ${counts.info} info`,
     `primary ${s.primary.runId} (${s.primary.executor}, ${s.primary.status}${ms(s.primary.durationMs)}) · shadow ${s.shadow.runId} (${s.shadow.executor}, ${s.shadow.status}${ms(s.shadow.durationMs)}${s.latency.ratio === null ? "" : `, ${s.latency.ratio}× the primary`})`,
-    `tokens ${s.tokens.primary.total} → ${s.tokens.shadow.total} (${signed(s.tokens.delta.total)}) · cost $${s.costUsd.primary} → $${s.costUsd.shadow} (${signed(s.costUsd.delta, "$")})`,
+    `tokens ${s.tokens.primary.total} → ${s.tokens.shadow.total} (${signed(s.tokens.delta.total)}) · cost ${usd(s.costUsd.primary)} → ${usd(s.costUsd.shadow)} (${s.costUsd.delta === null ? "not comparable" : signed(s.costUsd.delta, "$")})`,
     `steps: ${s.steps.compared} compared, ${s.steps.missingInShadow} missing in the shadow, ${s.steps.extraInShadow} extra in the shadow`,
   ];
   if (s.topPaths.length) lines.push(`differing paths: ${s.topPaths.join(", ")}`);
@@ -52,4 +52,9 @@ const ms = (d: number | null): string => (d === null ? "" : `, ${d} ms`);
 function signed(n: number, unit = ""): string {
   const rounded = Math.round(n * 1e9) / 1e9;
   return `${rounded >= 0 ? "+" : "-"}${unit}${Math.abs(rounded)}`;
+}
+
+/** Returns a cost as printed: `$0.0012`, or "unknown" for a model without a price. */
+function usd(cost: number | null): string {
+  return cost === null ? "unknown" : `$${cost}`;
 }

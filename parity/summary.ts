@@ -22,7 +22,7 @@ export interface ParitySummary {
   latency: LatencyFigures;
   /** delta = shadow − primary. */
   tokens: { primary: Tokens; shadow: Tokens; delta: Tokens };
-  costUsd: { primary: number; shadow: number; delta: number };
+  costUsd: { primary: number | null; shadow: number | null; delta: number | null };
   /** Paths of the findings that count (minor and worse), most severe first, at most TOP_PATHS. */
   topPaths: string[];
   /** Differences found under noise rules (info only). */
@@ -92,7 +92,10 @@ export function summarize(
     costUsd: {
       primary: primary.costUsd,
       shadow: shadow.costUsd,
-      delta: roundUsd(shadow.costUsd - primary.costUsd),
+      delta:
+        shadow.costUsd === null || primary.costUsd === null
+          ? null
+          : roundUsd(shadow.costUsd - primary.costUsd),
     },
     topPaths,
     noise,

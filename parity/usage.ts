@@ -87,11 +87,14 @@ function sameTokens(a: Tokens | null, b: Tokens | null): boolean {
   return a.input === b.input && a.output === b.output && a.total === b.total;
 }
 
-const sameCost = (a: number, b: number): boolean => Math.abs(a - b) <= COST_TOLERANCE;
+const sameCost = (a: number | null, b: number | null): boolean =>
+  a === null || b === null ? a === b : Math.abs(a - b) <= COST_TOLERANCE;
 
 /** Returns how far the shadow's figure is from the primary's, in percent of the primary's (Infinity from zero). */
-export function percentOff(primary: number, shadow: number): number {
+export function percentOff(primary: number | null, shadow: number | null): number {
   if (primary === shadow) return 0;
+  // A price known on one side only cannot be compared as a percentage.
+  if (primary === null || shadow === null) return Number.POSITIVE_INFINITY;
   if (primary === 0) return Number.POSITIVE_INFINITY;
   return (Math.abs(shadow - primary) / Math.abs(primary)) * 100;
 }

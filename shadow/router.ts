@@ -286,7 +286,7 @@ export class Router {
           end = { kind: "broken", shadowRunId, error: errorText(outcome.error) };
         }
         if (end.kind === "record" && route.shadowProvider === "live") {
-          await store.addShadowSpend(workflow.workflowId, utcDay(), end.record.costUsd);
+          await store.addShadowSpend(workflow.workflowId, utcDay(), end.record.costUsd ?? 0);
         }
         await reconcile(store, compared, primaryRecord, end).then(resolve, reject);
       });

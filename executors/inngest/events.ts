@@ -33,7 +33,7 @@ export interface StepResult {
   output: unknown;
   input: unknown;
   tokens: Tokens | null;
-  costUsd: number;
+  costUsd: number | null;
   model: string | null;
   settings?: LlmSettings;
   sideEffecting?: boolean;

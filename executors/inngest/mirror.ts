@@ -15,7 +15,7 @@ export interface MirrorRunRow {
   outputJson?: string;
   error?: { code: string; message: string };
   tokens: RunRecord["tokens"];
-  costUsd: number;
+  costUsd: number | null;
   createdAt: number;
   startedAt?: number;
   finishedAt?: number;
@@ -34,7 +34,7 @@ export interface MirrorStepRow {
   outputJson?: string;
   error?: { code: string; message: string };
   tokens?: StepRecord["tokens"] & object;
-  costUsd: number;
+  costUsd: number | null;
   model?: string;
   startedAt?: number;
   finishedAt?: number;
