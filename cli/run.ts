@@ -10,6 +10,7 @@ import { compileWorkflow } from "../workflow/compile.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import { NodeError } from "../workflow/errors.ts";
 import { prepareInput } from "../workflow/input.ts";
+import { defaultRunInput } from "../workflow/legacy/input-task.ts";
 import { createProvider } from "../workflow/providers/index.ts";
 import { EXIT, UsageError } from "./exit.ts";
 import { printJson, readJsonFile } from "./io.ts";
@@ -68,7 +69,7 @@ export function prepareRun(workflowPath: string, opts: RunCommandOptions): Prepa
       `workflow ${workflowPath} is invalid (${compiled.errors.length} error${compiled.errors.length === 1 ? "" : "s"}):\n${lines.join("\n")}`,
     );
   }
-  let input: unknown = {};
+  let input: unknown = defaultRunInput(compiled.compiled);
   if (opts.inputFile !== undefined) input = readJsonFile(opts.inputFile, "input file");
   else if (opts.input !== undefined) {
     try {

@@ -13,8 +13,13 @@ import type { RunOptions } from "./runOptions";
 
 /** Scheduled by `runs.start`; `inputJson` is the caller's unredacted input (the record keeps it redacted). */
 export const run = internalAction({
-  args: { run: v.id("runs"), inputJson: v.string() },
-  handler: async (ctx, { run, inputJson }) => {
+  args: {
+    run: v.id("runs"),
+    inputJson: v.string(),
+    /** Set on the later actions of a step-by-step (legacy) run: the run has started already. */
+    continuation: v.optional(v.boolean()),
+  },
+  handler: async (ctx, { run, inputJson, continuation }) => {
     // Set when the run starts: the step mutations and the cancel poll read this small document.
     let control: Id<"runControls"> | null = null;
     const started = (): Id<"runControls"> => {
@@ -27,6 +32,7 @@ export const run = internalAction({
         if (!loaded) return null;
         return {
           provider: loaded.run.provider,
+          ...(loaded.run.startedAt !== undefined && { startedAt: loaded.run.startedAt }),
           options: loaded.run.options as RunOptions,
           workflow: JSON.parse(loaded.compiledJson) as CompiledWorkflow,
           ...(loaded.run.replayJson !== undefined && {
@@ -60,11 +66,24 @@ export const run = internalAction({
         const id = await ctx.storage.store(new Blob([text], { type: "application/json" }));
         return `convex-storage:${id}`;
       },
+      loadBlob: async (ref) => {
+        const blob = await ctx.storage.get(ref.replace(/^convex-storage:/, "") as Id<"_storage">);
+        if (!blob) throw new Error(`run ${run}: stored payload ${ref} is missing`);
+        return await blob.text();
+      },
+      resume: async () => {
+        control = await ctx.runQuery(internal.runs.liveControl, { run });
+        return control !== null;
+      },
+      completedSteps: () => ctx.runQuery(internal.steps.completed, { control: started() }),
+      continueLater: async () => {
+        await ctx.scheduler.runAfter(0, internal.execute.run, { run, inputJson, continuation: true });
+      },
       // Secrets are deployment environment variables (`npx convex env set NAME value`).
       secret: (name) => process.env[name],
     };
     try {
-      await executeRun(port, inputJson);
+      await executeRun(port, inputJson, { continuation });
     } catch (err) {
       // executeRun records a run's own failures; this is the executor failing (a lost mutation, a
       // bug). The run still ends, so nobody waits on it forever; finish ignores a run that ended.

@@ -15,6 +15,7 @@ import { compileWorkflow } from "../workflow/compile.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import { ErrorCode, NodeError } from "../workflow/errors.ts";
 import { prepareInput } from "../workflow/input.ts";
+import { defaultRunInput } from "../workflow/legacy/input-task.ts";
 import { actionBackend } from "./action-backend.ts";
 import { ShadowPool } from "./pool.ts";
 import { Router, type RunTrigger, type ShadowDecision } from "./router.ts";
@@ -77,6 +78,8 @@ export async function startRun(ctx: ActionCtx, args: StartArgs): Promise<StartOu
   let input: unknown;
   try {
     input = JSON.parse(args.inputJson);
+    // A legacy workflow called without input starts from what the builder starts from.
+    if (input === null && workflow.compiled.profile === "legacy") input = defaultRunInput(workflow.compiled);
     // The executors apply defaults themselves; this only refuses an input the run would fail on at once.
     prepareInput(workflow.compiled, input);
   } catch (err) {
@@ -121,7 +124,7 @@ export async function startRun(ctx: ActionCtx, args: StartArgs): Promise<StartOu
       trigger: args.trigger,
       provider: trigger.provider,
       workflowJson: JSON.stringify(trigger.workflow),
-      inputJson: args.inputJson,
+      inputJson: JSON.stringify(input),
       routeJson: JSON.stringify(dispatched.route),
     };
     await ctx.scheduler.runAfter(0, internal.dispatch.followShadow, follow);

@@ -23,14 +23,27 @@ export interface StepFinish {
   outputJson?: string;
   error?: RecordError;
   tokens?: Tokens;
-  costUsd: number;
+  costUsd: number | null;
   model?: string;
   settings?: unknown;
   retryInMs?: number;
 }
 
+/** A step an earlier action of the same run completed: what it recorded. */
+export interface CompletedStep {
+  name: string;
+  inputJson?: string;
+  outputJson?: string;
+  tokens?: Tokens;
+  costUsd: number | null;
+  model?: string;
+  settings?: unknown;
+}
+
 export interface LoadedRun {
   provider: string;
+  /** When the run started (ms), once it has: a continuation's deadline counts from here. */
+  startedAt?: number;
   options: RunOptions;
   workflow: CompiledWorkflow;
   /** Shadow runs: side-effecting nodes' outputs to replay (see NodeEnv.sideEffectOutputs). */
@@ -61,6 +74,17 @@ export interface ExecutionPort {
   }): Promise<void>;
   /** Stores a large payload's text as a file; returns its reference id. */
   storeBlob(text: string): Promise<string>;
+  /** Returns the text stored under a reference storeBlob returned. */
+  loadBlob(ref: string): Promise<string>;
+  /**
+   * Runs that go step by step (the legacy profile: one action per AI node): picks up a run an earlier
+   * action started; false when it must not go on (canceled or ended).
+   */
+  resume(): Promise<boolean>;
+  /** The steps earlier actions of this run completed. */
+  completedSteps(): Promise<CompletedStep[]>;
+  /** Schedules the next action of a step-by-step run. */
+  continueLater(): Promise<void>;
   /** Returns a secret's value by name (deployment environment variables on Convex). */
   secret(name: string): string | undefined;
 }

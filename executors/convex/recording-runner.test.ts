@@ -37,6 +37,10 @@ function fakePort(opts: { stopAtBegin?: number; stopAfterFinish?: boolean } = {}
     isCancelRequested: async () => false,
     finishRun: async () => {},
     storeBlob: async () => "blob",
+    loadBlob: async () => "null",
+    resume: async () => true,
+    completedSteps: async () => [],
+    continueLater: async () => {},
     secret: () => undefined,
   };
   return { port, finishes, begins: () => begins };

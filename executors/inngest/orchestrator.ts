@@ -76,6 +76,14 @@ export function createExecuteWorkflow(options: OrchestratorOptions) {
 
       const runner: StepRunner = {
         async runStep(label, node, work) {
+          // A legacy run is one step.run per AI node and no other step: its input step only hands on
+          // the run input (deterministic on every replay), so it is recorded without a durable step.
+          if (graph.profile === "legacy" && node.type === "input") {
+            const startedAt = new Date();
+            const outcome = await work();
+            steps.push(completedStep(label, node, { ...stepResultOf(outcome, startedAt), attempt: 1 }));
+            return outcome;
+          }
           const result = (await step.run(label, async (): Promise<StepResult> => {
             const startedAt = new Date();
             let outcome: NodeOutcome;
@@ -119,7 +127,15 @@ export function createExecuteWorkflow(options: OrchestratorOptions) {
       let output: unknown;
       try {
         const input = prepareInput(graph, data.input);
-        const env = await options.env(data);
+        const env: NodeEnv = {
+          ...(await options.env(data)),
+          // Scripts are seeded by the run (a shadow by its primary, as the legacy side will be) and read the
+          // clock the event was sent at: Inngest keeps event.ts, so every replay of the run sees the same.
+          script: {
+            runId: data.shadow?.of ?? data.runId,
+            ...(typeof event.ts === "number" && { startedAtMs: event.ts }),
+          },
+        };
         ({ output } = await walkWorkflow(graph, input, runner, env, { parallelism: options.parallelism }));
       } catch (err) {
         // Step failures arrive already shaped by Inngest; node errors raised outside a step get shaped here.
@@ -134,6 +150,21 @@ export function createExecuteWorkflow(options: OrchestratorOptions) {
 }
 
 export type ExecuteWorkflowFunction = ReturnType<typeof createExecuteWorkflow>;
+
+/** Returns the step result of an outcome computed inline (no durable step): what step.run would have kept. */
+function stepResultOf(outcome: NodeOutcome, startedAt: Date): Omit<StepResult, "attempt"> {
+  const finishedAt = new Date();
+  return {
+    output: outcome.output,
+    input: outcome.input,
+    tokens: outcome.tokens,
+    costUsd: outcome.costUsd,
+    model: outcome.model,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+  };
+}
 
 function completedStep(label: string, node: CompiledNode, r: StepResult): StepRecord {
   return {
