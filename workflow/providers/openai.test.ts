@@ -4,7 +4,7 @@ import { chatCompletions, OPENAI_TEST_BASE_URL, reply, responses } from "../../t
 import { costOf } from "../catalog.ts";
 import { ErrorCode, NodeError } from "../errors.ts";
 import type { LlmRequest } from "../provider.ts";
-import { createOpenAiProvider } from "./openai.ts";
+import { createOpenAiProvider, DEFAULT_OPENAI_TIMEOUT_MS, readSettings } from "./openai.ts";
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
@@ -219,6 +219,14 @@ describe("openai provider, failures", () => {
     const unavailable = await failure({ ...textRequest, api: "responses" });
     expect(unavailable.code).toBe(ErrorCode.PROVIDER_SERVER_ERROR);
     expect(unavailable.message).toContain("503");
+  });
+
+  it("gives every request 60 s unless OPENAI_TIMEOUT_MS says otherwise (the SDK alone waits 10 minutes)", () => {
+    expect(DEFAULT_OPENAI_TIMEOUT_MS).toBe(60_000);
+    expect(readSettings({ env: { OPENAI_API_KEY: "sk-x" } }).timeoutMs).toBe(60_000);
+    expect(readSettings({ env: { OPENAI_API_KEY: "sk-x", OPENAI_TIMEOUT_MS: "" } }).timeoutMs).toBe(60_000);
+    expect(readSettings({ env: { OPENAI_API_KEY: "sk-x", OPENAI_TIMEOUT_MS: "1500" } }).timeoutMs).toBe(1500);
+    expect(readSettings({ env: { OPENAI_API_KEY: "sk-x" }, timeoutMs: 7 }).timeoutMs).toBe(7);
   });
 
   it("classifies a timeout from OPENAI_TIMEOUT_MS as retryable", async () => {

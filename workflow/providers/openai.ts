@@ -13,20 +13,24 @@ export interface OpenAiProviderOptions {
   apiKey?: string;
   /** Overrides OPENAI_BASE_URL. */
   baseURL?: string;
-  /** Overrides OPENAI_TIMEOUT_MS: per-request timeout. */
+  /** Overrides OPENAI_TIMEOUT_MS: per-request timeout (default DEFAULT_OPENAI_TIMEOUT_MS). */
   timeoutMs?: number;
   fetch?: typeof fetch;
   /** Where settings are read from (process.env unless given); read at the first call, not before. */
   env?: NodeJS.ProcessEnv;
 }
 
-interface ClientSettings {
+/** A request's deadline when OPENAI_TIMEOUT_MS is not set (the SDK's own default is 10 minutes). */
+export const DEFAULT_OPENAI_TIMEOUT_MS = 60_000;
+
+export interface ClientSettings {
   apiKey: string;
   baseURL?: string;
-  timeoutMs?: number;
+  timeoutMs: number;
 }
 
-function readSettings(options: OpenAiProviderOptions): ClientSettings {
+/** Returns the settings a client is built with; throws PROVIDER_CONFIG naming a missing or bad variable. */
+export function readSettings(options: OpenAiProviderOptions): ClientSettings {
   const env = options.env ?? process.env;
   const apiKey = options.apiKey ?? env.OPENAI_API_KEY;
   if (!apiKey) {
@@ -46,7 +50,7 @@ function readSettings(options: OpenAiProviderOptions): ClientSettings {
       );
     }
   }
-  return { apiKey, baseURL, timeoutMs };
+  return { apiKey, baseURL, timeoutMs: timeoutMs ?? DEFAULT_OPENAI_TIMEOUT_MS };
 }
 
 /** Returns a `json_schema` name OpenAI accepts (a-z, A-Z, 0-9, _ and -, at most 64 characters). */
