@@ -45,7 +45,7 @@ describe("cutover validate (in-process)", () => {
     out.restore();
     expect(code).toBe(1);
     expect(out.text()).toBe(
-      'test/corpus/invalid/cycle.json: invalid (1 error)\n  CYCLE at nodes[1]: nodes "a" → "b" → "c" → "a" form a cycle (through edges or template references)\n',
+      'test/corpus/invalid/cycle.json: invalid, dag profile (1 error)\n  CYCLE at nodes[1]: nodes "a" → "b" → "c" → "a" form a cycle (through edges or template references)\n',
     );
   });
 
@@ -55,7 +55,7 @@ describe("cutover validate (in-process)", () => {
     out.restore();
     const version = compileWorkflow(JSON.parse(readFileSync("examples/summary.json", "utf8")));
     expect(version.ok && out.text()).toBe(
-      `examples/summary.json: valid (workflow summary, 3 nodes, ${version.ok ? version.compiled.workflowVersionId : ""})\n`,
+      `examples/summary.json: valid, dag profile (workflow summary, 3 nodes, ${version.ok ? version.compiled.workflowVersionId : ""})\n`,
     );
   });
 
@@ -100,7 +100,7 @@ describe("the real command (spawned)", { timeout: 90_000 }, () => {
     ]);
     expect(ok).toMatchObject({ code: 0, stderr: "" });
     expect(ok.stdout).toMatch(
-      /^examples\/branch\.json: valid \(workflow branch, 6 nodes, wfv_[0-9a-f]{24}\)\n$/,
+      /^examples\/branch\.json: valid, dag profile \(workflow branch, 6 nodes, wfv_[0-9a-f]{24}\)\n$/,
     );
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout)).toEqual({

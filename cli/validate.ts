@@ -13,21 +13,28 @@ export function compileFile(path: string): CompileResult {
   return compileWorkflow(readJsonFile(path, "workflow file"));
 }
 
-/** Returns the exit code and prints the verdict on a workflow file (JSON `{ valid, errors }` with `json`). */
+/**
+ * Returns the exit code and prints the verdict on a workflow file: valid or not, the profile it runs
+ * with, every error and every warning (JSON `{ valid, profile, errors, warnings }` with `json`).
+ */
 export function validateFile(path: string, opts: { json?: boolean }): number {
   const result = compileFile(path);
   const errors = result.ok ? [] : result.errors;
-  if (opts.json) printJson({ valid: result.ok, errors });
-  else if (result.ok) {
-    const nodes = result.compiled.topologicallySortedNodes.length;
-    process.stdout.write(
-      `${path}: valid (workflow ${result.compiled.workflowId}, ${nodes} nodes, ${result.compiled.workflowVersionId})\n`,
-    );
-  } else {
-    const lines = errors.map((e) => `  ${formatIssue(e)}\n`).join("");
-    process.stdout.write(
-      `${path}: invalid (${errors.length} error${errors.length === 1 ? "" : "s"})\n${lines}`,
-    );
+  const { profile } = result;
+  if (opts.json) printJson({ valid: result.ok, profile, errors, warnings: result.warnings });
+  else {
+    const warnings = result.warnings.map((w) => `  warning: ${formatIssue(w)}\n`).join("");
+    if (result.ok) {
+      const nodes = result.compiled.topologicallySortedNodes.length;
+      process.stdout.write(
+        `${path}: valid, ${profile} profile (workflow ${result.compiled.workflowId}, ${nodes} nodes, ${result.compiled.workflowVersionId})\n${warnings}`,
+      );
+    } else {
+      const lines = errors.map((e) => `  ${formatIssue(e)}\n`).join("");
+      process.stdout.write(
+        `${path}: invalid, ${profile} profile (${errors.length} error${errors.length === 1 ? "" : "s"})\n${lines}${warnings}`,
+      );
+    }
   }
   return result.ok ? 0 : 1;
 }
@@ -39,7 +46,7 @@ export function registerValidate(program: Command): void {
       "check a builder-format workflow file; exit 0 valid, 1 invalid (every error listed), 2 unreadable",
     )
     .argument("<file>", "workflow JSON file (builder format)")
-    .option("--json", "print { valid, errors: [{ code, path, message }] }")
+    .option("--json", "print { valid, profile, errors, warnings } (each issue { code, path, message })")
     .action((file: string, opts: { json?: boolean }) => {
       process.exitCode = validateFile(file, opts);
     });

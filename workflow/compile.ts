@@ -7,6 +7,7 @@ import {
   type CompiledNode,
   type CompiledNodeType,
   type CompiledWorkflow,
+  type ExecutionProfile,
   type Incoming,
   type NodeConfig,
   stepLabel,
@@ -27,15 +28,19 @@ import {
 
 export { ValidationCode, type ValidationIssue } from "./validation.ts";
 
-/** `warnings` never stop a run: they say what the legacy profile will do that the author may not expect. */
+/**
+ * `profile` is the semantics the document gets (known even when it is invalid); `warnings` never stop
+ * a run: they say what the legacy profile will do that the author may not expect.
+ */
 export type CompileResult =
   | {
       ok: true;
+      profile: ExecutionProfile;
       compiled: CompiledWorkflow;
       secretValues: Record<string, string>;
       warnings: ValidationIssue[];
     }
-  | { ok: false; errors: ValidationIssue[]; warnings: ValidationIssue[] };
+  | { ok: false; profile: ExecutionProfile; errors: ValidationIssue[]; warnings: ValidationIssue[] };
 
 export interface CompileOptions {
   /** Hosts http nodes may call; CUTOVER_HTTP_ALLOW_HOSTS (read at call time) when absent. */
@@ -52,11 +57,11 @@ const NODE_ID = /^[A-Za-z0-9_$-]{1,128}$/;
 export function compileWorkflow(doc: unknown, options: CompileOptions = {}): CompileResult {
   if (profileOf(doc) === "legacy") {
     const legacy = compileLegacy(doc as Record<string, unknown>);
-    return legacy.ok ? { ...legacy, secretValues: {} } : legacy;
+    return legacy.ok ? { ...legacy, profile: "legacy", secretValues: {} } : { ...legacy, profile: "legacy" };
   }
   const issues = new IssueList();
   const parts = readGraphParts(doc, issues);
-  if (!parts) return { ok: false, errors: issues.list(), warnings: [] };
+  if (!parts) return { ok: false, profile: "dag", errors: issues.list(), warnings: [] };
 
   const nodes = checkNodes(parts, issues);
   const { incoming, deps } = checkEdges(parts.edges, nodes, issues);
@@ -97,7 +102,7 @@ export function compileWorkflow(doc: unknown, options: CompileOptions = {}): Com
     );
   }
 
-  if (issues.count > 0) return { ok: false, errors: issues.list(), warnings: [] };
+  if (issues.count > 0) return { ok: false, profile: "dag", errors: issues.list(), warnings: [] };
 
   const topologicallySortedNodes: CompiledNode[] = order.map((id) => {
     const type = nodes.get(id)!.type!;
@@ -122,6 +127,7 @@ export function compileWorkflow(doc: unknown, options: CompileOptions = {}): Com
   const workflowVersionId = `wfv_${sha256(canonicalJson(withoutVersion)).slice(0, 24)}`;
   return {
     ok: true,
+    profile: "dag",
     compiled: { ...withoutVersion, workflowVersionId },
     secretValues: { ...ctx.secrets.values },
     warnings: [],
