@@ -2,6 +2,7 @@
 import type { RunRecord } from "../executors/records.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import { type Context, makeContext } from "./context.ts";
+import { applyDefaultRules } from "./default-rules.ts";
 import type { Finding } from "./finding.ts";
 import { latencyFindings } from "./latency.ts";
 import { orderFindings } from "./order.ts";
@@ -29,11 +30,12 @@ export interface ParityResult {
  * rule that cannot be read (parsePolicy rejects those up front).
  */
 export function compare(
-  primary: RunRecord,
-  shadow: RunRecord,
+  asRecordedPrimary: RunRecord,
+  asRecordedShadow: RunRecord,
   policy: ParityPolicy = DEFAULT_POLICY,
   graph?: CompiledWorkflow,
 ): ParityResult {
+  const { primary, shadow, applied } = applyDefaultRules(asRecordedPrimary, asRecordedShadow);
   const ctx = makeContext(policy, graph);
   const pairing = pairSteps(primary.steps, shadow.steps);
   const findings: Finding[] = [...statusFindings(primary, shadow, ctx)];
@@ -55,7 +57,7 @@ export function compare(
   return Object.freeze({
     verdict: verdictOf(kept),
     findings: kept,
-    summary: summarize(primary, shadow, pairing, kept, policy),
+    summary: summarize(primary, shadow, pairing, kept, policy, applied),
   });
 }
 

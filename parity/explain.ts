@@ -16,6 +16,14 @@ export function explain(result: ParityResult): string {
     `steps: ${s.steps.compared} compared, ${s.steps.missingInShadow} missing in the shadow, ${s.steps.extraInShadow} extra in the shadow`,
   ];
   if (s.topPaths.length) lines.push(`differing paths: ${s.topPaths.join(", ")}`);
+  // Stored results from before default rules existed have none.
+  for (const rule of s.defaultRules ?? []) {
+    const where =
+      rule.places.length === 0
+        ? "no difference there"
+        : `${rule.places.length} place(s) set aside: ${rule.places.slice(0, 5).join(", ")}${rule.places.length > 5 ? ", …" : ""}`;
+    lines.push(`default rule applied: ${rule.name} — ${rule.description} (${where})`);
+  }
 
   const groups = new Map<string, Finding[]>();
   for (const f of result.findings) {

@@ -1,5 +1,6 @@
 // What does an operator need to see at a glance? Counts, latency, usage deltas and the paths that differ most.
 import { type RunRecord, roundUsd, type Tokens } from "../executors/records.ts";
+import type { AppliedRule } from "./default-rules.ts";
 import type { Category, Finding, Severity } from "./finding.ts";
 import { type LatencyFigures, runLatency } from "./latency.ts";
 import type { Pairing } from "./pairing.ts";
@@ -27,6 +28,8 @@ export interface ParitySummary {
   topPaths: string[];
   /** Differences found under noise rules (info only). */
   noise: number;
+  /** The comparator's built-in rules that applied to this pair, each with the places it set aside (never silent). */
+  defaultRules: AppliedRule[];
 }
 
 export const TOP_PATHS = 10;
@@ -39,6 +42,7 @@ export function summarize(
   pairing: Pairing,
   findings: readonly Finding[],
   policy: ParityPolicy,
+  defaultRules: AppliedRule[] = [],
 ): ParitySummary {
   const bySeverity: Record<Severity, number> = { info: 0, minor: 0, major: 0, critical: 0 };
   const byCategory: Record<Category, number> = {
@@ -99,6 +103,7 @@ export function summarize(
     },
     topPaths,
     noise,
+    defaultRules,
   };
 }
 
