@@ -1,5 +1,6 @@
 // What did the primary's provider answer? A replay cassette built from the primary's llm steps, for the shadow to replay.
 import type { RunRecord, StepRecord } from "../executors/records.ts";
+import { legacyAnswerOf } from "../workflow/legacy/ai-task.ts";
 import type { LlmRequest } from "../workflow/provider.ts";
 import type { Cassette } from "../workflow/providers/cassette.ts";
 import { requestKey } from "../workflow/providers/request-key.ts";
@@ -30,7 +31,8 @@ export function cassetteFromPrimary(primary: RunRecord): Cassette {
     entries[requestKey(request)] = {
       request,
       result: {
-        output: step.output,
+        // A legacy step keeps the action's envelope; the provider answered only its text and parsed object.
+        output: request.profile === "legacy" ? legacyAnswerOf(step.output) : step.output,
         tokens: step.tokens,
         costUsd: step.costUsd,
         model: step.model ?? request.model,

@@ -15,6 +15,15 @@ export interface LegacyEnvelope extends LegacyAnswer {
   timestamp: number;
 }
 
+/** Returns what the provider answered for a recorded envelope: its text and, for JSON nodes, the parsed object. */
+export function legacyAnswerOf(envelope: unknown): LegacyAnswer {
+  const e = (envelope ?? {}) as Partial<LegacyEnvelope>;
+  return {
+    output_text: typeof e.output_text === "string" ? e.output_text : "",
+    ...(e.output_parsed !== undefined && { output_parsed: e.output_parsed }),
+  };
+}
+
 /** Returns the request a legacy AI node makes after a step that output `previous`. */
 export function legacyRequest(node: CompiledNode, previous: unknown): LlmRequest {
   const config = node.config as LegacyAiConfig;
