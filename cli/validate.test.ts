@@ -105,6 +105,8 @@ describe("the real command (spawned)", { timeout: 90_000 }, () => {
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout)).toEqual({
       valid: false,
+      profile: "dag",
+      warnings: [],
       errors: [
         {
           code: "HTTP_HOST_NOT_ALLOWED",
