@@ -1,6 +1,10 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { NodeError } from "./errors.ts";
 import { evaluateCondition, evaluateExpression, runScript, sandboxMemoryUsage } from "./sandbox.ts";
+import { POOL_SIZE } from "./sandbox-pool.ts";
 
 const scope = { input: { text: "hi", n: 3 }, results: { a: { list: [1, 2, 3] }, b: "done" } };
 
@@ -210,8 +214,87 @@ describe("resource hygiene", () => {
     expect(after.usedBytes).toBeLessThan(before.usedBytes + 64 * 1024);
   }, 120_000);
 
-  it("serves interleaved callers one at a time with their own scopes", async () => {
+  it("serves interleaved callers with their own scopes", async () => {
     const calls = Array.from({ length: 50 }, (_, i) => runScript("return index * 2", { ...scope, index: i }));
     expect(await Promise.all(calls)).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
+  });
+
+  it("serves calls that waited while every worker ran a script the watchdog had to stop", async () => {
+    const stuck = Array.from({ length: POOL_SIZE + 1 }, () =>
+      failure(
+        runScript("return Array.prototype.indexOf.call({ length: 2 ** 53 - 1 }, 1)", scope, {
+          timeoutMs: 100,
+        }),
+      ),
+    );
+    const waiting = Array.from({ length: 3 }, (_, i) => runScript("return index", { ...scope, index: i }));
+    expect(await Promise.all(waiting)).toEqual([0, 1, 2]);
+    for (const err of await Promise.all(stuck)) expect(err.code).toBe("SCRIPT_TIMEOUT");
+  });
+
+  it("keeps no process alive once idle: a plain tsx script that ran a script exits by itself", async () => {
+    const sandbox = fileURLToPath(new URL("./sandbox.ts", import.meta.url));
+    const code = `import(${JSON.stringify(sandbox)}).then((m) => m.runScript("return [input, Math.random() < 1]", { input: 7, results: {} })).then((v) => console.log(JSON.stringify(v)))`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "-e", code], {
+      timeout: 60_000,
+    });
+    expect(stdout.trim()).toBe("[7,true]");
+  }, 60_000);
+});
+
+describe("Math.random and Date inside scripts", () => {
+  const at = Date.UTC(2030, 4, 6, 7, 8, 9);
+
+  it("draws the same sequence for the same seed, another for another seed", async () => {
+    const draw = (seed: string) =>
+      runScript("return Array.from({ length: 8 }, Math.random)", scope, { seed });
+    const a = (await draw("run\u0000node")) as number[];
+    expect(await draw("run\u0000node")).toEqual(a);
+    expect(await draw("run\u0000node2")).not.toEqual(a);
+    expect(new Set(a).size).toBe(8);
+    expect(a.every((x) => x >= 0 && x < 1)).toBe(true);
+    // No seed is still a seed: the same draws every call.
+    expect(await runScript("return Math.random()", scope)).toBe(
+      await runScript("return Math.random()", scope),
+    );
+  });
+
+  it("reads a fixed clock: Date.now(), new Date() and Date() agree; a date with arguments is its own", async () => {
+    const body = `const t = Date.now(); for (let i = 0; i < 1e5; i++) {}
+      return [t, Date.now(), new Date().getTime(), Date().includes("2030"), new Date(86400000).toISOString(),
+        new (class extends Date {})().getTime(), Date.length, Date.name, typeof Date.prototype.getTime]`;
+    expect(await runScript(body, scope, { nowMs: at })).toEqual([
+      at,
+      at,
+      at,
+      true,
+      "1970-01-02T00:00:00.000Z",
+      at,
+      7,
+      "Date",
+      "function",
+    ]);
+  });
+
+  it("reads the host's clock at the call when no clock is given", async () => {
+    const before = Date.now();
+    const now = (await runScript("return Date.now()", scope)) as number;
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(Date.now());
+  });
+
+  it("leaves Math.random a plain, replaceable function of the script's own realm", async () => {
+    const body = `const d = Object.getOwnPropertyDescriptor(Math, "random");
+      Math.random = () => 0.5;
+      return [d.writable, d.enumerable, d.configurable, Math.random(), d.value.constructor("return typeof process")(), d.value.name, String(d.value.call({}, 1, 2) < 1)]`;
+    expect(await runScript(body, scope, { seed: "x" })).toEqual([
+      true,
+      false,
+      true,
+      0.5,
+      "undefined",
+      "random",
+      "true",
+    ]);
   });
 });
