@@ -2,7 +2,7 @@
 import pLimit from "p-limit";
 import type { CompiledNode, MapConfig } from "../compiled.ts";
 import { ErrorCode, NodeError } from "../errors.ts";
-import { evaluateExpression } from "../sandbox.ts";
+import { evaluateExpression, nodeScriptOptions } from "../sandbox.ts";
 import type { NodeEnv, NodeOutcome } from "../steps.ts";
 import { runLlmConfig } from "./llm.ts";
 import { type NodeScope, plainOutcome } from "./scope.ts";
@@ -14,7 +14,7 @@ export type RunItem = (index: number, work: () => Promise<NodeOutcome>) => Promi
 /** Returns the array the items expression yields; throws MAP_ITEMS_NOT_ARRAY naming the node otherwise. */
 export async function mapItems(node: CompiledNode, scope: NodeScope, env: NodeEnv): Promise<unknown[]> {
   const { items } = node.config as MapConfig;
-  const value = await evaluateExpression(items, scope, env.sandbox);
+  const value = await evaluateExpression(items, scope, nodeScriptOptions(env.sandbox, env.script, node.id));
   if (!Array.isArray(value)) {
     const got = value === null ? "null" : value === undefined ? "undefined" : typeof value;
     throw new NodeError(

@@ -1,6 +1,6 @@
 // What does a transform node compute? Its script's return value, from the sandbox.
 import type { CompiledNode, TransformConfig } from "../compiled.ts";
-import { runScript } from "../sandbox.ts";
+import { nodeScriptOptions, runScript } from "../sandbox.ts";
 import type { NodeEnv, NodeOutcome } from "../steps.ts";
 import { type NodeScope, plainOutcome, scriptInput } from "./scope.ts";
 
@@ -11,7 +11,8 @@ export async function runTransformConfig(
   scope: NodeScope,
   env: NodeEnv,
 ): Promise<NodeOutcome> {
-  const output = await runScript(config.script, scope, env.sandbox);
+  const options = nodeScriptOptions(env.sandbox, env.script, node.id, scope.index);
+  const output = await runScript(config.script, scope, options);
   return plainOutcome(output, scriptInput(node, scope));
 }
 
