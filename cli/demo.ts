@@ -1,6 +1,6 @@
 // What does a cutover look like end to end? `cutover demo`: examples into shadow, pairs through both executors, a report.
-import { readdirSync } from "node:fs";
-import { basename, join } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
 import { createExecutor } from "../executors/factory.ts";
 import { defaultFlagState } from "../flags/flag.ts";
@@ -11,6 +11,7 @@ import { Router } from "../shadow/router.ts";
 import { cutoverHome } from "../store/home.ts";
 import type { ControlStore, StoredParityResult } from "../store/port.ts";
 import { compileWorkflow } from "../workflow/compile.ts";
+import { defaultRunInput } from "../workflow/legacy/input-task.ts";
 import { UsageError } from "./exit.ts";
 import { readJsonFile } from "./io.ts";
 import { writeFileAtomically } from "./report.ts";
@@ -43,9 +44,7 @@ export interface DemoResult {
 export async function runDemo(store: ControlStore, options: DemoOptions): Promise<DemoResult> {
   const { say } = options;
   const started = new Date().toISOString();
-  const files = readdirSync(options.examplesDir)
-    .filter((f) => f.endsWith(".json"))
-    .sort();
+  const files = demoWorkflowFiles(options.examplesDir);
   if (files.length === 0) throw new UsageError(`no example workflows in ${options.examplesDir}`);
 
   const executors = { convex: createExecutor("convex"), inngest: createExecutor("inngest") };
@@ -61,10 +60,14 @@ export async function runDemo(store: ControlStore, options: DemoOptions): Promis
   const batch = started.replace(/[^0-9]/g, "").slice(0, 14);
   for (const file of files) {
     const name = basename(file, ".json");
-    const compiled = compileWorkflow(readJsonFile(join(options.examplesDir, file), "example"));
+    const compiled = compileWorkflow(readJsonFile(file, "example"));
     if (!compiled.ok) throw new UsageError(`example ${file} is invalid: ${compiled.errors[0]?.message}`);
     const workflow = compiled.compiled;
-    const input = readJsonFile(join(options.examplesDir, "inputs", file), "example input");
+    // inferpipe's documents carry their input (the builder's textInput); the dag examples have input files.
+    const inputFile = join(dirname(file), "inputs", basename(file));
+    const input = existsSync(inputFile)
+      ? readJsonFile(inputFile, "example input")
+      : defaultRunInput(workflow);
     const divergent = workflow.workflowId === DIVERGENT_EXAMPLE;
     const current = await store.getFlag(workflow.workflowId);
     await store.compareAndSetFlag({
@@ -81,8 +84,10 @@ export async function runDemo(store: ControlStore, options: DemoOptions): Promis
         ? "demo: shadow on Inngest with a live shadow provider that answers differently"
         : "demo: shadow on Inngest, replaying the primary's LLM answers",
     });
+    const what =
+      workflow.profile === "legacy" ? `inferpipe workflow "${docName(file)}", legacy profile` : "dag";
     say(
-      `${name}: stage shadow (Convex answers, Inngest shadows${divergent ? `, live shadow via ${DIVERGENT_PROVIDER}` : ""})`,
+      `${name} (${what}): stage shadow (Convex answers, Inngest shadows${divergent ? `, live shadow via ${DIVERGENT_PROVIDER}` : ""})`,
     );
     for (let i = 0; i < options.pairsPerExample; i++) {
       const dispatch = await router.dispatch({
@@ -107,6 +112,27 @@ export async function runDemo(store: ControlStore, options: DemoOptions): Promis
   writeFileAtomically(reportPath, markdown);
   writeFileAtomically(jsonPath, `${JSON.stringify({ ...report, since: started, results }, null, 2)}\n`);
   return { results, reportPath, jsonPath };
+}
+
+/**
+ * Returns the workflow files the demo runs: inferpipe's own documents first (`<dir>/inferpipe/`, what a
+ * new user's workflows look like), then the examples of this project's node types (`<dir>/*.json`).
+ */
+export function demoWorkflowFiles(dir: string): string[] {
+  const jsonIn = (d: string) =>
+    existsSync(d)
+      ? readdirSync(d)
+          .filter((f) => f.endsWith(".json"))
+          .sort()
+          .map((f) => join(d, f))
+      : [];
+  return [...jsonIn(join(dir, "inferpipe")), ...jsonIn(dir)];
+}
+
+/** Returns the name a builder document carries, for the demo's lines. */
+function docName(file: string): string {
+  const doc = readJsonFile(file, "example") as { name?: unknown };
+  return typeof doc.name === "string" ? doc.name : basename(file, ".json");
 }
 
 /**
@@ -162,7 +188,11 @@ export function registerDemo(program: Command): void {
     .description(
       "put the examples in shadow, run pairs through both embedded executors, print and write the report",
     )
-    .option("--examples <dir>", "example workflows (each with inputs/<name>.json)", "examples")
+    .option(
+      "--examples <dir>",
+      "example workflows: inferpipe documents in <dir>/inferpipe, then <dir>/*.json (each with inputs/<name>.json)",
+      "examples",
+    )
     .option("--out <dir>", "where the report is written", join("reports", "out"))
     .option("--pairs <n>", "pairs per example", "3")
     .option("--workspace <id>", "workspace the demo runs belong to", "demo")

@@ -27,7 +27,7 @@ export function validateFile(path: string, opts: { json?: boolean }): number {
     if (result.ok) {
       const nodes = result.compiled.topologicallySortedNodes.length;
       process.stdout.write(
-        `${path}: valid, ${profile} profile (workflow ${result.compiled.workflowId}, ${nodes} nodes, ${result.compiled.workflowVersionId})\n${warnings}`,
+        `${path}: valid, ${profile} profile (workflow ${result.compiled.workflowId}, ${nodes} node${nodes === 1 ? "" : "s"}, ${result.compiled.workflowVersionId})\n${warnings}`,
       );
     } else {
       const lines = errors.map((e) => `  ${formatIssue(e)}\n`).join("");

@@ -5,9 +5,16 @@ import { describe, expect, it } from "vitest";
 import type { Executor } from "../executors/executor.ts";
 import { createExecutor } from "../executors/factory.ts";
 import { RunRecord } from "../executors/records.ts";
+import { compare } from "../parity/compare.ts";
+import { explain } from "../parity/explain.ts";
 import { compileWorkflow } from "../workflow/compile.ts";
+import { defaultRunInput } from "../workflow/legacy/input-task.ts";
 
 const dir = join(import.meta.dirname, "..", "examples");
+const inferpipeExamples = readdirSync(join(dir, "inferpipe"))
+  .filter((f) => f.endsWith(".json"))
+  .map((f) => f.replace(/\.json$/, ""))
+  .sort();
 const examples = readdirSync(dir)
   .filter((f) => f.endsWith(".json"))
   .map((f) => f.replace(/\.json$/, ""))
@@ -60,4 +67,30 @@ describe("conformance: Convex and Inngest executors", () => {
       expect(step.output, step.name).toEqual(twin?.output);
     }
   });
+
+  it.each(inferpipeExamples)(
+    "inferpipe/%s: the same steps and outputs (wall clock aside) on both executors, with the mock provider",
+    async (name) => {
+      const { convex, inngest } = both();
+      const compiled = compileWorkflow(
+        JSON.parse(readFileSync(join(dir, "inferpipe", `${name}.json`), "utf8")),
+      );
+      if (!compiled.ok) throw new Error(`${name} does not compile: ${JSON.stringify(compiled.errors)}`);
+      const run = async (executor: Executor) => {
+        const runId = `conformance-inferpipe-${name}-${executor.name}`;
+        await executor.submit({
+          runId,
+          workspaceId: "conformance",
+          workflow: compiled.compiled,
+          input: defaultRunInput(compiled.compiled),
+          provider: "mock",
+        });
+        return RunRecord.parse(await executor.waitFor("conformance", runId, { timeoutMs: 60_000 }));
+      };
+      const [a, b] = await Promise.all([run(convex), run(inngest)]);
+      expect(a.status).toBe("completed");
+      expect(compare(a, b).verdict, explain(compare(a, b))).toBe("match");
+      expect(b.steps.map((s) => s.name)).toEqual(a.steps.map((s) => s.name));
+    },
+  );
 });
