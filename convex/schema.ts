@@ -225,4 +225,19 @@ export default defineSchema({
     /** Ms since the epoch; an expired lease no longer holds its slot. */
     leaseUntil: v.number(),
   }).index("by_key_holder", ["key", "holderId"]),
+  // inferpipe workflows brought in by `cutover import` (store/imported-workflows.ts), keyed by workspace and id;
+  // the document stays JSON text (its `_id` and `_creationTime` are not field names Convex accepts).
+  importedWorkflows: defineTable({
+    workspaceId: v.string(),
+    workflowId: v.string(),
+    name: v.string(),
+    ownerUserId: v.union(v.string(), v.null()),
+    documentJson: v.string(),
+    workflowVersionId: v.string(),
+    profile: v.union(v.literal("legacy"), v.literal("dag")),
+    importedAt: v.string(),
+    updatedAt: v.string(),
+  })
+    .index("by_workspace_workflow", ["workspaceId", "workflowId"])
+    .index("by_workflow", ["workflowId", "workspaceId"]),
 });

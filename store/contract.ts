@@ -4,6 +4,7 @@ import type { RunRecord } from "../executors/records.ts";
 import { FlagConflictError, FlagRefusedError, FlagValidationError } from "../flags/errors.ts";
 import { defaultFlagState, type FlagState } from "../flags/flag.ts";
 import type { FlagWrite } from "../flags/write.ts";
+import { type ImportedWorkflowInput, MAX_DOCUMENT_BYTES } from "./imported-workflows.ts";
 import { StoreInputError } from "./input.ts";
 import type { ControlStore, StoredParityResult } from "./port.ts";
 
@@ -579,6 +580,118 @@ export function describeStoreContract(
         });
         expect(await caught(store.acquireShadowSlot("", 1, 1000, "h"))).toMatchObject({ field: "key" });
         expect(await caught(store.releaseShadowSlot("shadows", ""))).toMatchObject({ field: "holderId" });
+      });
+    });
+
+    describe("imported workflows", () => {
+      const doc = (name: string, extra: Record<string, unknown> = {}) =>
+        JSON.stringify({ _id: "wfA", _creationTime: 1.5, userId: "user_1", name, nodes: [], ...extra });
+      const row = (over: Partial<ImportedWorkflowInput> = {}): ImportedWorkflowInput => ({
+        workspaceId: "ws1",
+        workflowId: "wfA",
+        name: "Digest",
+        ownerUserId: "user_1",
+        documentJson: doc("Digest"),
+        workflowVersionId: "wfv_1",
+        profile: "legacy",
+        ...over,
+      });
+
+      it("has nothing when empty", async () => {
+        expect(await store.getImportedWorkflow("ws1", "wfA")).toBeNull();
+        expect(await store.findImportedWorkflow("wfA")).toEqual([]);
+        expect(await store.listImportedWorkflows()).toEqual({ workflows: [], nextCursor: null });
+        expect(await store.putImportedWorkflows([])).toEqual([]);
+      });
+
+      it("imports, then reports the same row unchanged and writes nothing, then updates a changed one", async () => {
+        expect(await store.putImportedWorkflows([row()], { at: iso(1) })).toEqual(["imported"]);
+        const first = { ...row(), importedAt: iso(1), updatedAt: iso(1) };
+        expect(await store.getImportedWorkflow("ws1", "wfA")).toEqual(first);
+        expect(await store.putImportedWorkflows([row()], { at: iso(2) })).toEqual(["unchanged"]);
+        expect(await store.getImportedWorkflow("ws1", "wfA")).toEqual(first);
+        const changed = row({
+          documentJson: doc("Digest v2"),
+          name: "Digest v2",
+          workflowVersionId: "wfv_2",
+        });
+        expect(
+          await store.putImportedWorkflows([changed, row({ workflowId: "wfB" })], { at: iso(3) }),
+        ).toEqual(["updated", "imported"]);
+        expect(await store.getImportedWorkflow("ws1", "wfA")).toEqual({
+          ...changed,
+          importedAt: iso(1),
+          updatedAt: iso(3),
+        });
+        // A new compile of the same document (a newer compiler) is a change too: the stored version is stale.
+        expect(await store.putImportedWorkflows([changed], { at: iso(4) })).toEqual(["unchanged"]);
+        expect(
+          await store.putImportedWorkflows([{ ...changed, workflowVersionId: "wfv_3" }], { at: iso(5) }),
+        ).toEqual(["updated"]);
+      });
+
+      it("keys by (workspaceId, workflowId): one id in two workspaces is two rows, found in both", async () => {
+        await store.putImportedWorkflows([
+          row({ workspaceId: "ws2", ownerUserId: null }),
+          row(),
+          row({ workflowId: "wfB" }),
+        ]);
+        expect((await store.findImportedWorkflow("wfA")).map((w) => [w.workspaceId, w.ownerUserId])).toEqual([
+          ["ws1", "user_1"],
+          ["ws2", null],
+        ]);
+        expect(await store.getImportedWorkflow("ws2", "wfB")).toBeNull();
+        expect((await store.getImportedWorkflow("ws2", "wfA"))?.documentJson).toBe(doc("Digest"));
+        const page = await store.listImportedWorkflows();
+        expect(page.workflows.map((w) => [w.workspaceId, w.workflowId])).toEqual([
+          ["ws1", "wfA"],
+          ["ws1", "wfB"],
+          ["ws2", "wfA"],
+        ]);
+        expect(page.workflows[0]).not.toHaveProperty("documentJson");
+        expect(page.workflows[0]).toMatchObject({
+          name: "Digest",
+          profile: "legacy",
+          workflowVersionId: "wfv_1",
+        });
+        const ws2 = await store.listImportedWorkflows({ workspaceId: "ws2" });
+        expect(ws2.workflows.map((w) => w.workflowId)).toEqual(["wfA"]);
+      });
+
+      it("pages a listing with cursors, each row once", async () => {
+        const rows = Array.from({ length: 7 }, (_, i) => row({ workflowId: `wf${i}` }));
+        await store.putImportedWorkflows(rows);
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await store.listImportedWorkflows({ limit: 3, cursor });
+          expect(page.workflows.length).toBeLessThanOrEqual(3);
+          seen.push(...page.workflows.map((w) => w.workflowId));
+          cursor = page.nextCursor;
+        } while (cursor !== null);
+        expect(seen).toEqual(rows.map((r) => r.workflowId));
+      });
+
+      it("checks the whole batch before writing: a bad row, a duplicate key or an oversized document writes nothing", async () => {
+        const bad = await caught(
+          store.putImportedWorkflows([row({ workflowId: "ok" }), row({ workspaceId: "" })]),
+        );
+        expect(bad).toBeInstanceOf(StoreInputError);
+        expect(bad).toMatchObject({ field: "workflows[1].workspaceId" });
+        const twice = await caught(store.putImportedWorkflows([row(), row({ name: "other" })]));
+        expect(twice).toMatchObject({ field: "workflows[1]" });
+        const huge = await caught(
+          store.putImportedWorkflows([
+            row({ documentJson: JSON.stringify({ s: "x".repeat(MAX_DOCUMENT_BYTES) }) }),
+          ]),
+        );
+        expect(huge).toMatchObject({ field: "workflows[0].documentJson" });
+        expect(await caught(store.putImportedWorkflows([row({ profile: "other" as never })]))).toMatchObject({
+          field: "workflows[0].profile",
+        });
+        expect(await store.listImportedWorkflows()).toEqual({ workflows: [], nextCursor: null });
+        expect(await caught(store.getImportedWorkflow("", "wfA"))).toMatchObject({ field: "workspaceId" });
+        expect(await caught(store.listImportedWorkflows({ limit: 0 }))).toMatchObject({ field: "limit" });
       });
     });
   });

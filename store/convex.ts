@@ -7,6 +7,13 @@ import { type FlagWriteFailure, fromFlagWriteFailure } from "../flags/errors.ts"
 import type { AuditEntry, FlagDoc, Globals } from "../flags/flag.ts";
 import type { FlagWrite, GlobalsWrite } from "../flags/write.ts";
 import {
+  checkImportBatch,
+  checkImportedQuery,
+  type ImportedWorkflow,
+  type ImportedWorkflowPage,
+  type ImportOutcome,
+} from "./imported-workflows.ts";
+import {
   checkDay,
   checkId,
   checkLeaseMs,
@@ -63,6 +70,9 @@ const CONVEX_MAX_BATCH = 500;
 
 /** Convex function results carry at most a few MB: pages of results stay well under that. */
 const CONVEX_MAX_PAGE = 200;
+
+/** A page of imported workflows reads their rows, documents included (≤ 900 kB each): a query reads ≤ 16 MiB. */
+const CONVEX_MAX_IMPORTED_PAGE = 16;
 
 /** Returns a store backed by a Convex deployment (or convex-test) through the given client. */
 export function convexStore(
@@ -201,6 +211,32 @@ export function convexStore(
         key: checkId("key", key),
         holderId: checkId("holderId", holderId),
       });
+    },
+
+    async putImportedWorkflows(rows, opts = {}): Promise<ImportOutcome[]> {
+      const batch = checkImportBatch(rows, opts.at);
+      if (batch.rows.length === 0) return [];
+      return client.mutation(internal.importedWorkflows.put, batch);
+    },
+    async getImportedWorkflow(workspaceId: string, workflowId: string): Promise<ImportedWorkflow | null> {
+      return client.query(internal.importedWorkflows.get, {
+        workspaceId: checkId("workspaceId", workspaceId),
+        workflowId: checkId("workflowId", workflowId),
+      });
+    },
+    async findImportedWorkflow(workflowId: string): Promise<ImportedWorkflow[]> {
+      return client.query(internal.importedWorkflows.find, { workflowId: checkId("workflowId", workflowId) });
+    },
+    async listImportedWorkflows(query = {}): Promise<ImportedWorkflowPage> {
+      const q = checkImportedQuery(query);
+      const r = await client.query(internal.importedWorkflows.list, {
+        workspaceId: q.workspaceId,
+        paginationOpts: {
+          numItems: Math.min(q.limit, CONVEX_MAX_IMPORTED_PAGE),
+          cursor: q.cursor ?? null,
+        },
+      });
+      return { workflows: r.page, nextCursor: r.isDone ? null : r.continueCursor };
     },
 
     async close(): Promise<void> {

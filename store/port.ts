@@ -3,6 +3,13 @@ import { z } from "zod";
 import type { RunRecord } from "../executors/records.ts";
 import type { AuditEntry, FlagDoc, Globals } from "../flags/flag.ts";
 import type { FlagWrite, GlobalsWrite } from "../flags/write.ts";
+import type {
+  ImportedWorkflow,
+  ImportedWorkflowInput,
+  ImportedWorkflowPage,
+  ImportedWorkflowQuery,
+  ImportOutcome,
+} from "./imported-workflows.ts";
 
 const isoTime = z
   .string()
@@ -129,6 +136,24 @@ export interface ControlStore {
   acquireShadowSlot(key: string, limit: number, leaseMs: number, holderId: string): Promise<boolean>;
   /** Frees the holder's slot under `key`; nothing happens when it holds none. */
   releaseShadowSlot(key: string, holderId: string): Promise<void>;
+
+  /**
+   * Stores inferpipe workflows brought in by `cutover import`, keyed by (workspaceId, workflowId), all in one
+   * transaction, and returns per row what happened: `imported` (new), `updated` (replaced; importedAt kept,
+   * updatedAt = `at`) or `unchanged` (the same row was stored: nothing written). The whole batch is checked
+   * before anything is written (StoreInputError naming the row); at most MAX_IMPORT_BATCH rows and
+   * MAX_IMPORT_BATCH_BYTES of documents per call (store/imported-workflows.ts).
+   */
+  putImportedWorkflows(
+    rows: readonly ImportedWorkflowInput[],
+    options?: { at?: string },
+  ): Promise<ImportOutcome[]>;
+  /** Returns the workspace's imported workflow, or null. */
+  getImportedWorkflow(workspaceId: string, workflowId: string): Promise<ImportedWorkflow | null>;
+  /** Returns the imported workflow in every workspace that has this id, ordered by workspaceId. */
+  findImportedWorkflow(workflowId: string): Promise<ImportedWorkflow[]>;
+  /** Returns one page of imported workflows (without their documents), by workspaceId then workflowId. */
+  listImportedWorkflows(query?: ImportedWorkflowQuery): Promise<ImportedWorkflowPage>;
 
   close(): Promise<void>;
 }

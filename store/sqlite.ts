@@ -7,6 +7,16 @@ import { type AuditEntry, DEFAULT_GLOBALS, type FlagDoc, type Globals } from "..
 import { decideFlagWrite, decideGlobalsWrite, type FlagWrite, type GlobalsWrite } from "../flags/write.ts";
 import { cutoverHome } from "./home.ts";
 import {
+  checkImportBatch,
+  checkImportedQuery,
+  decideImport,
+  type ImportedWorkflow,
+  type ImportedWorkflowPage,
+  type ImportedWorkflowQuery,
+  type ImportOutcome,
+  summaryOf,
+} from "./imported-workflows.ts";
+import {
   checkDay,
   checkId,
   checkLeaseMs,
@@ -66,6 +76,14 @@ const MIGRATIONS: readonly string[] = [
   "CREATE INDEX parity_results_by_workspace_time ON parity_results (workspace_id, compared_at, pair_id);",
   // Leases on the slots that bound how many shadows run at once (lease_until in ms since the epoch).
   "CREATE TABLE shadow_slots (key TEXT NOT NULL, holder_id TEXT NOT NULL, lease_until INTEGER NOT NULL, PRIMARY KEY (key, holder_id));",
+  // inferpipe workflows brought in by `cutover import` (the row as JSON text, keyed by workspace and id).
+  `
+  CREATE TABLE imported_workflows (
+    workspace_id TEXT NOT NULL, workflow_id TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, workflow_id)
+  );
+  CREATE INDEX imported_workflows_by_id ON imported_workflows (workflow_id, workspace_id);
+  `,
 ];
 
 export interface SqliteStoreOptions {
@@ -151,6 +169,7 @@ class SqliteStore implements ControlStore {
   private readonly casGlobals;
   private readonly writeResults;
   private readonly takeSlot;
+  private readonly writeImports;
 
   constructor(private readonly db: Database.Database) {
     this.stmt = {
@@ -229,6 +248,22 @@ class SqliteStore implements ControlStore {
       insertSlot.run(key, holderId, now + leaseMs);
       return true;
     });
+    const getImported = db.prepare<[string, string], { doc: string }>(
+      "SELECT doc FROM imported_workflows WHERE workspace_id = ? AND workflow_id = ?",
+    );
+    const upsertImported = db.prepare(
+      "INSERT INTO imported_workflows (workspace_id, workflow_id, doc) VALUES (?, ?, ?) ON CONFLICT (workspace_id, workflow_id) DO UPDATE SET doc = excluded.doc",
+    );
+    // Every row is compared with what is stored and written under one IMMEDIATE transaction: all or none.
+    this.writeImports = db.transaction((rows: ReturnType<typeof checkImportBatch>): ImportOutcome[] =>
+      rows.rows.map((next) => {
+        const found = getImported.get(next.workspaceId, next.workflowId);
+        const existing = found ? (JSON.parse(found.doc) as ImportedWorkflow) : null;
+        const { outcome, row } = decideImport(existing, next, rows.at);
+        if (row) upsertImported.run(row.workspaceId, row.workflowId, JSON.stringify(row));
+        return outcome;
+      }),
+    );
     this.casGlobals = db.transaction((write: GlobalsWrite): Globals => {
       const flags = this.stmt.listFlags.all().map((r) => JSON.parse(r.doc) as FlagDoc);
       const { doc, audit } = decideGlobalsWrite(write, this.readGlobals(), flags);
@@ -408,6 +443,57 @@ class SqliteStore implements ControlStore {
     this.db
       .prepare("DELETE FROM shadow_slots WHERE key = ? AND holder_id = ?")
       .run(checkId("key", key), checkId("holderId", holderId));
+  }
+
+  async putImportedWorkflows(
+    rows: readonly unknown[],
+    options: { at?: string } = {},
+  ): Promise<ImportOutcome[]> {
+    return this.writeImports.immediate(checkImportBatch(rows, options.at));
+  }
+
+  async getImportedWorkflow(workspaceId: string, workflowId: string): Promise<ImportedWorkflow | null> {
+    const row = this.db
+      .prepare<[string, string], { doc: string }>(
+        "SELECT doc FROM imported_workflows WHERE workspace_id = ? AND workflow_id = ?",
+      )
+      .get(checkId("workspaceId", workspaceId), checkId("workflowId", workflowId));
+    return row ? (JSON.parse(row.doc) as ImportedWorkflow) : null;
+  }
+
+  async findImportedWorkflow(workflowId: string): Promise<ImportedWorkflow[]> {
+    return this.db
+      .prepare<[string], { doc: string }>(
+        "SELECT doc FROM imported_workflows WHERE workflow_id = ? ORDER BY workspace_id",
+      )
+      .all(checkId("workflowId", workflowId))
+      .map((r) => JSON.parse(r.doc) as ImportedWorkflow);
+  }
+
+  async listImportedWorkflows(query: ImportedWorkflowQuery = {}): Promise<ImportedWorkflowPage> {
+    const q = checkImportedQuery(query);
+    const where: string[] = [];
+    const args: string[] = [];
+    if (q.workspaceId !== undefined) {
+      where.push("workspace_id = ?");
+      args.push(q.workspaceId);
+    }
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      where.push("(workspace_id, workflow_id) > (?, ?)");
+      args.push(c.at, c.id);
+    }
+    const sql = `SELECT workspace_id, workflow_id, doc FROM imported_workflows ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY workspace_id, workflow_id LIMIT ?`;
+    const rows = this.db
+      .prepare<unknown[], { workspace_id: string; workflow_id: string; doc: string }>(sql)
+      .all(...args, q.limit + 1);
+    const more = rows.length > q.limit;
+    const page = more ? rows.slice(0, q.limit) : rows;
+    const last = page[page.length - 1];
+    return {
+      workflows: page.map((r) => summaryOf(JSON.parse(r.doc) as ImportedWorkflow)),
+      nextCursor: more && last ? encodeCursor({ at: last.workspace_id, id: last.workflow_id }) : null,
+    };
   }
 
   async close(): Promise<void> {

@@ -20,6 +20,7 @@ import type * as dispatch from "../dispatch.js";
 import type * as execute from "../execute.js";
 import type * as flags from "../flags.js";
 import type * as http from "../http.js";
+import type * as importedWorkflows from "../importedWorkflows.js";
 import type * as inngestRuns from "../inngestRuns.js";
 import type * as logs from "../logs.js";
 import type * as mirror from "../mirror.js";
@@ -48,6 +49,7 @@ declare const fullApi: ApiFromModules<{
   execute: typeof execute;
   flags: typeof flags;
   http: typeof http;
+  importedWorkflows: typeof importedWorkflows;
   inngestRuns: typeof inngestRuns;
   logs: typeof logs;
   mirror: typeof mirror;
