@@ -34,23 +34,28 @@ export async function executeRun(
   const startedAt = continuation ? (loaded.startedAt ?? Date.now()) : Date.now();
   if (!(continuation ? await port.resume() : await port.markStarted(startedAt))) return;
   const { workflow, options } = loaded;
+  // The legacy runs one Convex action per AI node, as its builder does: each action replays what
+  // earlier actions completed, runs the next AI node, and hands the rest of the run to a new action.
+  // Each action then has the whole deadline (it is an action's limit), not what the run has left.
+  const stepwise = workflow.profile === "legacy";
+  const deadlineFrom = stepwise ? Date.now() : startedAt;
   const controller = new AbortController();
   // Every step in flight listens to the run's signal; a wide fan-out is not a leak.
   setMaxListeners(0, controller.signal);
   const deadline = setTimeout(
     () =>
       controller.abort(
-        new NodeError(ErrorCode.RUN_TIMEOUT, `run exceeded its deadline of ${options.timeoutMs} ms`),
+        new NodeError(
+          ErrorCode.RUN_TIMEOUT,
+          `${stepwise ? "a step of the run" : "run"} exceeded its deadline of ${options.timeoutMs} ms`,
+        ),
       ),
-    Math.max(0, startedAt + options.timeoutMs - Date.now()),
+    Math.max(0, deadlineFrom + options.timeoutMs - Date.now()),
   );
   const stopPolling = pollForCancel(port, controller, options.cancelPollMs);
   const rawInput = JSON.parse(inputJson) as unknown;
   const secrets = secretsAt(rawInput, pathsUnder("input", options.redactPaths));
   const recorder = new RecordingStepRunner(port, options, controller, secrets);
-  // The legacy runs one Convex action per AI node, as its builder does: each action replays what
-  // earlier actions completed, runs the next AI node, and hands the rest of the run to a new action.
-  const stepwise = workflow.profile === "legacy";
   const runner = stepwise ? new OneAiStepPerAction(recorder, await completedOutcomes(port)) : recorder;
   try {
     const input = prepareInput(workflow, rawInput);
