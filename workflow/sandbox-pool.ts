@@ -1,5 +1,6 @@
 // Who watches a running script? A small pool of worker threads per memory limit, each terminated and replaced when a call overruns.
 import { availableParallelism } from "node:os";
+import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 
 /** One script call as the worker receives it. */
@@ -43,6 +44,8 @@ type Incoming =
 
 interface Job {
   message: Record<string, unknown>;
+  /** Only the pool's oldest worker may take it (usage requests: the same engine every time). */
+  oldestOnly?: boolean;
   /** Watchdog budget once the worker has the call; undefined for requests that cannot overrun. */
   watchMs?: number;
   resolve(reply: Incoming): void;
@@ -55,6 +58,12 @@ const MiB = 1024 * 1024;
 const ENGINE_BASE_BYTES = 8 * MiB;
 /** Workers idle this long are terminated; the next call starts a fresh one. */
 const IDLE_MS = 60_000;
+/**
+ * Workers kept once a pool is in use. A worker prepares the next call's context after it answers, so
+ * back-to-back calls alternate between two workers and find one ready; the second also stands by when
+ * the watchdog terminates the first.
+ */
+const WARM_WORKERS = 2;
 
 /** Workers per memory limit: enough that a hostile script never holds up every other call. */
 export const POOL_SIZE = Math.max(2, Math.min(4, availableParallelism()));
@@ -72,6 +81,8 @@ export function graceMs(timeoutMs: number): number {
 class Slot {
   readonly worker: Worker;
   ready = false;
+  /** When the worker last became idle (performance.now()); the longest idle takes the next call. */
+  idleSince = 0;
   job: (Job & { id: number }) | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -155,6 +166,7 @@ class Slot {
 
   private idle(): void {
     // An idle worker never keeps the process alive, and is let go after a while.
+    this.idleSince = performance.now();
     this.worker.unref();
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
@@ -208,24 +220,42 @@ export class ScriptPool {
 
   private enqueue(message: Record<string, unknown>, watchMs: number | undefined): Promise<Incoming> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ message, watchMs, resolve, reject });
+      this.queue.push({ message, watchMs, resolve, reject, oldestOnly: message.type === "usage" });
       this.pump();
     });
   }
 
-  /** Hands queued calls to idle workers, starting workers up to the pool size. */
+  /** Hands queued calls to idle workers (the longest idle first), starting workers up to the pool size. */
   pump(): void {
     while (this.queue.length > 0) {
-      const slot = this.slots.find((s) => s.ready && !s.busy);
+      const job = this.queue[0];
+      const slot = job.oldestOnly ? this.oldestIfFree() : this.longestIdle();
       if (!slot) break;
-      slot.run(this.queue.shift()!);
+      this.queue.shift();
+      slot.run(job);
     }
     let starting = this.slots.filter((s) => !s.ready).length;
-    while (this.queue.length > starting && this.slots.length < this.size) {
+    const wanted = Math.min(this.size, Math.max(WARM_WORKERS, this.busyCount() + this.queue.length));
+    while (this.slots.length < wanted && (this.queue.length > starting || this.slots.length < WARM_WORKERS)) {
       // A starting worker keeps the process alive until it is ready to serve the queue.
       this.slots.push(new Slot(this, this.memoryBytes));
       starting++;
     }
+  }
+
+  private longestIdle(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.slots) if (s.ready && !s.busy && (!best || s.idleSince < best.idleSince)) best = s;
+    return best;
+  }
+
+  private oldestIfFree(): Slot | undefined {
+    const oldest = this.slots.find((s) => s.ready);
+    return oldest && !oldest.busy ? oldest : undefined;
+  }
+
+  private busyCount(): number {
+    return this.slots.filter((s) => s.busy).length;
   }
 
   remove(slot: Slot): void {
