@@ -1,0 +1,58 @@
+// How much evidence does a promotion need? The gate thresholds, their production defaults and their file form.
+import { z } from "zod";
+
+export interface GateConfig {
+  /** Compared pairs needed before anything else is judged. */
+  minPairs: number;
+  /** Share of pairs that must match or be tolerated, in percent. */
+  minParityPct: number;
+  /** How many percentage points Inngest's error rate may exceed Convex's. */
+  maxErrorRateDeltaPct: number;
+  /** How much slower Inngest's p95 latency may be than Convex's (a ratio). */
+  maxP95Ratio: number;
+  /** Minutes the workflow must have spent in its current stage. */
+  minBakeMinutes: number;
+}
+
+/** What production promotions need unless a workflow or `--gates` says otherwise. */
+export const PRODUCTION_GATES: Readonly<GateConfig> = Object.freeze({
+  minPairs: 100,
+  minParityPct: 99,
+  maxErrorRateDeltaPct: 1,
+  maxP95Ratio: 1.5,
+  minBakeMinutes: 24 * 60,
+});
+
+const GatesFile = z.strictObject({
+  minPairs: z.number().int().min(1).max(10_000_000).optional(),
+  minParityPct: z.number().min(0).max(100).optional(),
+  maxErrorRateDeltaPct: z.number().min(0).max(100).optional(),
+  maxP95Ratio: z.number().positive().max(1000).optional(),
+  minBakeMinutes: z.number().min(0).max(525_600).optional(),
+});
+
+/** Thrown for a gates document with an unknown key or an out-of-range number; the message names the key. */
+export class GatesConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "GatesConfigError";
+  }
+}
+
+/** Returns `base` with the document's thresholds over it; throws GatesConfigError naming the first bad key. */
+export function parseGates(json: unknown, base: Readonly<GateConfig> = PRODUCTION_GATES): GateConfig {
+  const parsed = GatesFile.safeParse(json ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    if (issue.code === "unrecognized_keys")
+      throw new GatesConfigError(
+        `gates: unknown key "${issue.keys.join('", "')}" (known: ${Object.keys(PRODUCTION_GATES).join(", ")})`,
+      );
+    const key = issue.path.map(String).join(".") || "(document)";
+    throw new GatesConfigError(`gates: "${key}" ${issue.message}`);
+  }
+  const out: GateConfig = { ...base };
+  for (const [key, value] of Object.entries(parsed.data))
+    if (value !== undefined) out[key as keyof GateConfig] = value;
+  return out;
+}
