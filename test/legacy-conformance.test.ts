@@ -9,7 +9,7 @@ import { RunRecord } from "../executors/records.ts";
 import { compileWorkflow } from "../workflow/compile.ts";
 import { defaultRunInput } from "../workflow/legacy/input-task.ts";
 import { maskWallClock } from "../workflow/legacy/prompt.ts";
-import { fakeOpenAi, type SeenRequest } from "./msw/fake-openai.ts";
+import { fakeOpenAi, type SeenRequest } from "../regress/fake-openai.ts";
 
 /** The reference recordings sit beside the checkout (`../shared`); other recordings of the same kind may be added there. */
 const dir = join(import.meta.dirname, "..", "..", "shared", "legacy-reference");

@@ -13,7 +13,7 @@ import type { ControlStore } from "../store/port.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import { compileWorkflow } from "../workflow/compile.ts";
 import { defaultRunInput } from "../workflow/legacy/input-task.ts";
-import { fakeOpenAi } from "./msw/fake-openai.ts";
+import { fakeOpenAi } from "../regress/fake-openai.ts";
 
 const refDir = join(import.meta.dirname, "..", "..", "shared", "legacy-reference");
 const server = setupServer();
