@@ -1,5 +1,6 @@
 // How is one run executed? Attempts, backoff, deadline, parallelism, payload threshold and redaction.
 import { v } from "convex/values";
+import { RETRY_POLICY } from "../workflow/retry-policy.ts";
 
 export interface RunOptions {
   /** Attempts per step for retryable errors (1 = no retry). */
@@ -25,11 +26,14 @@ export interface RunOptions {
   scriptMemoryBytes?: number;
 }
 
-/** Convex actions stop at 10 minutes; the default deadline leaves room to record the ending. */
+/**
+ * Convex actions stop at 10 minutes; the default deadline leaves room to record the ending. Attempts and
+ * backoff are the one RETRY_POLICY the Inngest executor follows too.
+ */
 export const DEFAULT_RUN_OPTIONS: RunOptions = {
-  maxAttempts: 3,
-  backoffBaseMs: 500,
-  backoffMaxMs: 30_000,
+  maxAttempts: RETRY_POLICY.attempts,
+  backoffBaseMs: RETRY_POLICY.backoff.baseMs,
+  backoffMaxMs: RETRY_POLICY.backoff.maxMs,
   timeoutMs: 540_000,
   parallelism: 8,
   payloadThresholdBytes: 256 * 1024,

@@ -1,5 +1,6 @@
 // How long does a step wait before its next attempt? Exponential backoff with jitter, Retry-After first.
 import { ErrorCode, NodeError } from "../../workflow/errors.ts";
+import { retryDelayMs } from "../../workflow/retry-policy.ts";
 
 export interface BackoffPolicy {
   backoffBaseMs: number;
@@ -17,11 +18,13 @@ export function backoffDelay(
   retryAfterMs?: number,
   random: () => number = Math.random,
 ): number {
-  if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) {
-    return Math.round(retryAfterMs);
-  }
-  const exponential = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** (attempt - 1));
-  return Math.round(exponential * (0.5 + random() / 2));
+  // The one backoff of workflow/retry-policy.ts, with this run's base and cap.
+  return retryDelayMs(
+    attempt,
+    { baseMs: policy.backoffBaseMs, maxMs: policy.backoffMaxMs },
+    retryAfterMs,
+    random,
+  );
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */

@@ -1,5 +1,6 @@
 // Which Inngest runs our workflows: Cloud, a dev server, or the embedded in-process runner?
 import type { RunOptions } from "../../convex/runOptions.ts";
+import { RETRY_POLICY, retryDelayMs } from "../../workflow/retry-policy.ts";
 import type { Executor } from "../executor.ts";
 import { createInngestClient, isDevMode } from "./client.ts";
 import { EmbeddedInngestExecutor } from "./embedded.ts";
@@ -77,10 +78,15 @@ export function createInngestExecutor(options: InngestBackendOptions = {}): Exec
     finishTimeoutMs: run.timeoutMs,
     payloadThresholdBytes: run.payloadThresholdBytes,
     redactPaths: run.redactPaths,
-    retryDelayMs:
-      run.backoffBaseMs === undefined
-        ? undefined
-        : (attempt, after) =>
-            after ?? Math.min(run.backoffMaxMs ?? 30_000, run.backoffBaseMs! * 2 ** (attempt - 1)),
+    // The backoff of RETRY_POLICY (this run's base and cap when given), as the Convex executor waits.
+    retryDelayMs: (attempt, after) =>
+      retryDelayMs(
+        attempt,
+        {
+          baseMs: run.backoffBaseMs ?? RETRY_POLICY.backoff.baseMs,
+          maxMs: run.backoffMaxMs ?? RETRY_POLICY.backoff.maxMs,
+        },
+        after,
+      ),
   });
 }

@@ -4,6 +4,7 @@ import type { CompiledNode } from "../../workflow/compiled.ts";
 import { NodeError } from "../../workflow/errors.ts";
 import { prepareInput } from "../../workflow/input.ts";
 import type { NodeEnv, NodeOutcome, StepRunner } from "../../workflow/steps.ts";
+import { RETRY_POLICY } from "../../workflow/retry-policy.ts";
 import { walkWorkflow } from "../../workflow/walk.ts";
 import type { StepRecord } from "../records.ts";
 import { inngestClient } from "./client.ts";
@@ -23,7 +24,8 @@ import {
   loadRef,
   storeIfLarge,
 } from "./payload.ts";
-import { toInngestError } from "./step-error.ts";
+import { nodeForLabel } from "./record.ts";
+import { fromInngestError, toInngestError } from "./step-error.ts";
 
 export * from "./events.ts";
 
@@ -44,7 +46,8 @@ export interface OrchestratorOptions {
   inlineLimitBytes?: number;
 }
 
-export const DEFAULT_RETRIES = 3;
+/** Retries after the first attempt: the one RETRY_POLICY the Convex executor follows too. */
+export const DEFAULT_RETRIES = RETRY_POLICY.attempts - 1;
 
 type Retries = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 19 | 20;
 
@@ -139,7 +142,8 @@ export function createExecuteWorkflow(options: OrchestratorOptions) {
         ({ output } = await walkWorkflow(graph, input, runner, env, { parallelism: options.parallelism }));
       } catch (err) {
         // Step failures arrive already shaped by Inngest; node errors raised outside a step get shaped here.
-        throw err instanceof NodeError ? toInngestError(err) : err;
+        // The error carries the step summary, so a failed run's timeline is readable over REST v1 too.
+        throw withStepSummary(err instanceof NodeError ? toInngestError(err) : err, graph, steps, order);
       }
       steps.sort(
         (a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0) || itemIndex(a) - itemIndex(b),
@@ -202,6 +206,33 @@ function skippedStep(label: string, node: CompiledNode): StepRecord {
     finishedAt: null,
     durationMs: null,
   };
+}
+
+/**
+ * Returns `err` with the run's steps so far in its `cause` (beside the code and message readers take from
+ * there; Inngest serialises an error's name, message, stack, code and cause only), the failed step last
+ * when Inngest named it. The error keeps its class, so its retry behaviour is unchanged.
+ */
+function withStepSummary(
+  err: unknown,
+  graph: ExecuteEventData["graph"],
+  steps: StepRecord[],
+  order: Map<string, number>,
+): unknown {
+  if (!(err instanceof Error)) return err;
+  const summary = [...steps];
+  const stepId = (err as { stepId?: unknown }).stepId;
+  const { code, message } = fromInngestError(err);
+  if (typeof stepId === "string" && !summary.some((s) => s.name === stepId)) {
+    const node = nodeForLabel(graph, stepId);
+    if (node) summary.push({ ...skippedStep(stepId, node), status: "failed", error: { code, message } });
+  }
+  summary.sort(
+    (a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0) || itemIndex(a) - itemIndex(b),
+  );
+  const cause = err.cause && typeof err.cause === "object" ? err.cause : {};
+  err.cause = { ...cause, code, message, steps: summary };
+  return err;
 }
 
 /** Map items sort by index; the map node's own step, which gathers them, comes after its items. */
