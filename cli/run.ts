@@ -5,7 +5,6 @@ import type { RunOptions } from "../convex/runOptions.ts";
 import type { Executor } from "../executors/executor.ts";
 import { createExecutor } from "../executors/factory.ts";
 import { ExecutorName, isTerminal, type RunRecord } from "../executors/records.ts";
-import { allowHostsFromEnv } from "../workflow/allow-hosts.ts";
 import { compileWorkflow } from "../workflow/compile.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import { NodeError } from "../workflow/errors.ts";
@@ -30,6 +29,8 @@ export interface RunCommandOptions {
 /** A workflow file compiled and its input checked: everything known before anything runs. */
 export interface PreparedRun {
   workflow: CompiledWorkflow;
+  /** The builder document as read: a deployment is sent this (to compile itself), never the compiled graph. */
+  document?: unknown;
   secretValues: Record<string, string>;
   input: unknown;
   timeoutMs?: number;
@@ -84,7 +85,13 @@ export function prepareRun(workflowPath: string, opts: RunCommandOptions): Prepa
     if (err instanceof NodeError) throw new UsageError(`input rejected: ${err.message}`);
     throw err;
   }
-  return { workflow: compiled.compiled, secretValues: compiled.secretValues, input, timeoutMs };
+  return {
+    workflow: compiled.compiled,
+    document: doc,
+    secretValues: compiled.secretValues,
+    input,
+    timeoutMs,
+  };
 }
 
 /** Extra time waitFor allows past the run's own deadline, for the run to record how it ended. */
@@ -100,7 +107,12 @@ export async function executePrepared(
   request: { runId: string; workspaceId: string; provider: string },
   onProgress?: (record: RunRecord) => void,
 ): Promise<RunRecord> {
-  await executor.submit({ ...request, workflow: prepared.workflow, input: prepared.input });
+  await executor.submit({
+    ...request,
+    workflow: prepared.workflow,
+    input: prepared.input,
+    source: prepared.document,
+  });
   const waitMs = prepared.timeoutMs === undefined ? undefined : prepared.timeoutMs + WAIT_GRACE_MS;
   if (!onProgress) return executor.waitFor(request.workspaceId, request.runId, { timeoutMs: waitMs });
   const started = Date.now();
@@ -132,13 +144,15 @@ export function registerRun(program: Command): void {
     .option("--timeout <ms>", "the run's deadline in milliseconds (it fails RUN_TIMEOUT past it)")
     .action(async (workflowPath: string, opts: RunCommandOptions) => {
       const prepared = prepareRun(workflowPath, opts);
-      const runOptions: Partial<RunOptions> = { httpAllowHosts: allowHostsFromEnv() };
+      // The http allow-list is CUTOVER_HTTP_ALLOW_HOSTS, read by each executor where it runs.
+      const runOptions: Partial<RunOptions> = {};
       if (prepared.timeoutMs !== undefined) runOptions.timeoutMs = prepared.timeoutMs;
       let executor: Executor;
       try {
         executor = createExecutor(opts.executor as ExecutorName, {
           runOptions,
           secrets: prepared.secretValues,
+          secretsWorkspace: opts.workspace,
         });
       } catch (err) {
         throw new UsageError((err as Error).message);

@@ -11,7 +11,6 @@ import { parsePolicy } from "../parity/policy.ts";
 import { ShadowPool } from "../shadow/pool.ts";
 import { Router } from "../shadow/router.ts";
 import type { ControlStore, StoredParityResult } from "../store/port.ts";
-import { allowHostsFromEnv } from "../workflow/allow-hosts.ts";
 import { EXIT, UsageError } from "./exit.ts";
 import { printJson, readJsonFile } from "./io.ts";
 import { type PreparedRun, prepareRun } from "./run.ts";
@@ -75,10 +74,8 @@ export async function runShadowPairs(
     executors?: Record<ExecutorSide, Executor>;
   },
 ): Promise<ShadowPairOutput[]> {
-  const executorOptions = {
-    runOptions: { httpAllowHosts: allowHostsFromEnv() },
-    secrets: prepared.secretValues,
-  };
+  // The http allow-list is CUTOVER_HTTP_ALLOW_HOSTS, read by each executor where it runs.
+  const executorOptions = { secrets: prepared.secretValues, secretsWorkspace: options.workspaceId };
   const executors = options.executors ?? {
     convex: createExecutor("convex", executorOptions),
     inngest: createExecutor("inngest", executorOptions),

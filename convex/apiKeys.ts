@@ -1,8 +1,8 @@
-// How does an operator get a key for a workspace? Issue (shown once, stored hashed) and revoke API keys.
+// How does an operator get a key for a workspace? Issue (random, shown once, stored hashed), rotate and revoke API keys.
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
-import { internalAction, internalMutation } from "./_generated/server";
-import { ALL_SCOPES, hashApiKey } from "./auth";
+import { internalAction, internalMutation, internalQuery } from "./_generated/server";
+import { ALL_SCOPES, hashApiKey, type Scope } from "./auth";
 
 const scopes = v.array(v.union(v.literal("runs:read"), v.literal("runs:write")));
 
@@ -37,6 +37,47 @@ export const issue = internalAction({
       scopes: granted,
     });
     return { key, workspaceId: args.workspaceId, scopes: granted };
+  },
+});
+
+/**
+ * Replaces the workspace's keys of that name with a new random one (same scopes as the newest of them,
+ * or those given) and revokes the old ones: returns the new key, the only time it is visible.
+ * `npx convex run apiKeys:rotate '{"workspaceId":"acme","name":"operator"}'`.
+ */
+export const rotate = internalAction({
+  args: { workspaceId: v.string(), name: v.string(), scopes: v.optional(scopes) },
+  handler: async (
+    ctx,
+    args,
+  ): Promise<{ key: string; workspaceId: string; scopes: string[]; revoked: number }> => {
+    const current = await ctx.runQuery(internal.apiKeys.liveScopes, {
+      workspaceId: args.workspaceId,
+      name: args.name,
+    });
+    const granted = args.scopes ?? (current as Scope[] | null) ?? ALL_SCOPES;
+    const revoked = await ctx.runMutation(internal.apiKeys.revoke, {
+      workspaceId: args.workspaceId,
+      name: args.name,
+    });
+    const issued: { key: string; workspaceId: string; scopes: string[] } = await ctx.runAction(
+      internal.apiKeys.issue,
+      { workspaceId: args.workspaceId, name: args.name, scopes: granted },
+    );
+    return { ...issued, revoked };
+  },
+});
+
+/** Returns the scopes of the newest live key of that name in the workspace, or null. */
+export const liveScopes = internalQuery({
+  args: { workspaceId: v.string(), name: v.string() },
+  handler: async (ctx, args) => {
+    const keys = await ctx.db
+      .query("apiKeys")
+      .withIndex("by_workspace", (q) => q.eq("workspaceId", args.workspaceId))
+      .collect();
+    const live = keys.filter((k) => k.name === args.name && k.revokedAt === undefined);
+    return live.length ? live[live.length - 1].scopes : null;
   },
 });
 

@@ -6,6 +6,7 @@ import type { ExecutionPort } from "../executors/convex/port.ts";
 import { redactString } from "../lib/redact.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import type { Cassette } from "../workflow/providers/cassette.ts";
+import { workspaceSecrets } from "../workflow/secrets.ts";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { internalAction } from "./_generated/server";
@@ -22,6 +23,8 @@ export const run = internalAction({
   handler: async (ctx, { run, inputJson, continuation }) => {
     // Set when the run starts: the step mutations and the cancel poll read this small document.
     let control: Id<"runControls"> | null = null;
+    // The run's workspace, known once loaded: its secrets are the only ones the run can read.
+    let secrets: (name: string) => string | undefined = () => undefined;
     const started = (): Id<"runControls"> => {
       if (!control) throw new Error(`run ${run}: a step was recorded before the run started`);
       return control;
@@ -30,6 +33,7 @@ export const run = internalAction({
       load: async () => {
         const loaded = await ctx.runQuery(internal.runs.loadForExecution, { run });
         if (!loaded) return null;
+        secrets = workspaceSecrets(loaded.run.workspaceId);
         return {
           provider: loaded.run.provider,
           ...(loaded.run.startedAt !== undefined && { startedAt: loaded.run.startedAt }),
@@ -79,8 +83,9 @@ export const run = internalAction({
       continueLater: async () => {
         await ctx.scheduler.runAfter(0, internal.execute.run, { run, inputJson, continuation: true });
       },
-      // Secrets are deployment environment variables (`npx convex env set NAME value`).
-      secret: (name) => process.env[name],
+      // The workspace's secrets: CUTOVER_SECRET_<WORKSPACE>__<NAME> in the deployment's environment
+      // (workflow/secrets.ts), never any other variable.
+      secret: (name) => secrets(name),
     };
     try {
       await executeRun(port, inputJson, { continuation });

@@ -16,8 +16,6 @@ export interface RunOptions {
   payloadThresholdBytes: number;
   /** Dot paths (with `*`) redacted in recorded inputs and outputs, besides the always-secret keys. */
   redactPaths: string[];
-  /** Hosts http nodes may call. */
-  httpAllowHosts: string[];
   /** How often an executing run looks for a cancel request while steps are in flight. */
   cancelPollMs: number;
   /** CPU budget of one script call (transform, branch, map items); the sandbox default when absent. */
@@ -38,7 +36,6 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   parallelism: 8,
   payloadThresholdBytes: 256 * 1024,
   redactPaths: [],
-  httpAllowHosts: [],
   cancelPollMs: 500,
 };
 
@@ -50,10 +47,25 @@ export const runOptionsValidator = v.object({
   parallelism: v.optional(v.number()),
   payloadThresholdBytes: v.optional(v.number()),
   redactPaths: v.optional(v.array(v.string())),
-  httpAllowHosts: v.optional(v.array(v.string())),
   cancelPollMs: v.optional(v.number()),
   scriptTimeoutMs: v.optional(v.number()),
   scriptMemoryBytes: v.optional(v.number()),
+});
+
+/**
+ * The options a tenant's key may set (`runStart.start`): how hard to retry, how long to run, what to
+ * redact. Script limits stay the deployment's, and the http allow-list is never a run option: it is
+ * CUTOVER_HTTP_ALLOW_HOSTS where the run executes.
+ */
+export const publicRunOptionsValidator = v.object({
+  maxAttempts: v.optional(v.number()),
+  backoffBaseMs: v.optional(v.number()),
+  backoffMaxMs: v.optional(v.number()),
+  timeoutMs: v.optional(v.number()),
+  parallelism: v.optional(v.number()),
+  payloadThresholdBytes: v.optional(v.number()),
+  redactPaths: v.optional(v.array(v.string())),
+  cancelPollMs: v.optional(v.number()),
 });
 
 /** Returns complete options: the caller's values over the defaults, each checked for sense. */

@@ -31,28 +31,32 @@ async function runInWorkspace(ctx: QueryCtx, workspaceId: string, runId: string)
     .unique();
 }
 
+/** What starting a run of a compiled workflow takes (internal callers only: the graph is trusted). */
+export const startArgs = {
+  workspaceId: v.string(),
+  runId: v.string(),
+  /** The compiled workflow as JSON text. */
+  workflowJson: v.string(),
+  /** The caller's input as JSON text. */
+  inputJson: v.string(),
+  provider: v.string(),
+  options: v.optional(runOptionsValidator),
+  shadow: v.optional(v.object({ pairId: v.string(), of: v.string() })),
+  sideEffectOutputsJson: v.optional(v.string()),
+  replayJson: v.optional(v.string()),
+};
+
 /**
- * Starts a run and schedules the executing action. Idempotent on runId: a second start returns the
- * first run (`created: false`) and schedules nothing. The recorded input is redacted; the action gets
- * the caller's input as its scheduled argument.
+ * Starts a run of a compiled workflow and schedules the executing action. Internal: only code of this
+ * deployment (the router's actions, `runStart.start` after compiling the stored workflow) and the
+ * embedded runtime call it; a tenant's key reaches runs through `runStart.start`, which takes a workflow
+ * id, never a graph. Idempotent on (workspace, runId): a second start returns the first run
+ * (`created: false`) and schedules nothing. The recorded input is redacted; the action gets the caller's
+ * input as its scheduled argument.
  */
-export const start = mutation({
-  args: {
-    apiKey: v.string(),
-    workspaceId: v.string(),
-    runId: v.string(),
-    /** The compiled workflow as JSON text. */
-    workflowJson: v.string(),
-    /** The caller's input as JSON text. */
-    inputJson: v.string(),
-    provider: v.string(),
-    options: v.optional(runOptionsValidator),
-    shadow: v.optional(v.object({ pairId: v.string(), of: v.string() })),
-    sideEffectOutputsJson: v.optional(v.string()),
-    replayJson: v.optional(v.string()),
-  },
+export const startCompiled = internalMutation({
+  args: startArgs,
   handler: async (ctx, args) => {
-    await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:write");
     const existing = await runById(ctx, args.runId);
     if (existing) {
       if (existing.workspaceId !== args.workspaceId) {
@@ -98,19 +102,29 @@ export function prefixed(root: "input" | "output", paths: readonly string[]): st
   return paths.filter((p) => p.startsWith(`${root}.`)).map((p) => p.slice(root.length + 1));
 }
 
+async function runWithSteps(ctx: QueryCtx, workspaceId: string, runId: string) {
+  const run = await runInWorkspace(ctx, workspaceId, runId);
+  if (!run) return null;
+  const steps = await ctx.db
+    .query("steps")
+    .withIndex("by_run", (q) => q.eq("runId", run.runId))
+    .collect();
+  return { run, steps: steps.filter((s) => s.workspaceId === workspaceId) };
+}
+
 /** Returns the run and its steps (in the order they started), or null when the workspace has no such run. */
 export const get = query({
   args: { apiKey: v.string(), workspaceId: v.string(), runId: v.string() },
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
-    const run = await runInWorkspace(ctx, args.workspaceId, args.runId);
-    if (!run) return null;
-    const steps = await ctx.db
-      .query("steps")
-      .withIndex("by_run", (q) => q.eq("runId", run.runId))
-      .collect();
-    return { run, steps: steps.filter((s) => s.workspaceId === args.workspaceId) };
+    return await runWithSteps(ctx, args.workspaceId, args.runId);
   },
+});
+
+/** `get` for this deployment's own code (the router's actions), which holds no key. */
+export const getInternal = internalQuery({
+  args: { workspaceId: v.string(), runId: v.string() },
+  handler: (ctx, args) => runWithSteps(ctx, args.workspaceId, args.runId),
 });
 
 /** Returns the run's status alone (what a waiter polls), or null when the workspace has no such run. */
@@ -120,6 +134,12 @@ export const status = query({
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
     return (await runInWorkspace(ctx, args.workspaceId, args.runId))?.status ?? null;
   },
+});
+
+/** `status` for this deployment's own code, which holds no key. */
+export const statusInternal = internalQuery({
+  args: { workspaceId: v.string(), runId: v.string() },
+  handler: async (ctx, args) => (await runInWorkspace(ctx, args.workspaceId, args.runId))?.status ?? null,
 });
 
 /** Returns the workspace's most recent runs, optionally of one status. */
@@ -159,31 +179,41 @@ export const cancel = mutation({
   args: { apiKey: v.string(), workspaceId: v.string(), runId: v.string() },
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:write");
-    const run = await runInWorkspace(ctx, args.workspaceId, args.runId);
-    if (!run) return { found: false, status: null };
-    if (TERMINAL.has(run.status)) return { found: true, status: run.status };
-    if (run.status === "queued") {
-      const now = Date.now();
-      await ctx.db.patch(run._id, {
-        cancelRequested: true,
-        status: "canceled",
-        error: { code: "CANCELED", message: "run canceled before it started" },
-        finishedAt: now,
-      });
-      return { found: true, status: "canceled" };
-    }
-    await ctx.db.patch(run._id, { cancelRequested: true });
-    await stopControl(ctx, run._id);
-    await ctx.db.insert("logs", {
-      workspaceId: run.workspaceId,
-      runId: run.runId,
-      at: Date.now(),
-      level: "info",
-      message: "cancel requested",
-    });
-    return { found: true, status: run.status };
+    return await cancelRun(ctx, args.workspaceId, args.runId);
   },
 });
+
+/** `cancel` for this deployment's own code, which holds no key. */
+export const cancelInternal = internalMutation({
+  args: { workspaceId: v.string(), runId: v.string() },
+  handler: (ctx, args) => cancelRun(ctx, args.workspaceId, args.runId),
+});
+
+async function cancelRun(ctx: MutationCtx, workspaceId: string, runId: string) {
+  const run = await runInWorkspace(ctx, workspaceId, runId);
+  if (!run) return { found: false, status: null };
+  if (TERMINAL.has(run.status)) return { found: true, status: run.status };
+  if (run.status === "queued") {
+    const now = Date.now();
+    await ctx.db.patch(run._id, {
+      cancelRequested: true,
+      status: "canceled",
+      error: { code: "CANCELED", message: "run canceled before it started" },
+      finishedAt: now,
+    });
+    return { found: true, status: "canceled" };
+  }
+  await ctx.db.patch(run._id, { cancelRequested: true });
+  await stopControl(ctx, run._id);
+  await ctx.db.insert("logs", {
+    workspaceId: run.workspaceId,
+    runId: run.runId,
+    at: Date.now(),
+    level: "info",
+    message: "cancel requested",
+  });
+  return { found: true, status: run.status };
+}
 
 /** The action's view of its run: the record, its options and the compiled workflow. */
 export const loadForExecution = internalQuery({

@@ -24,6 +24,12 @@ export interface RunRequest {
    * answered from it (a miss fails REPLAY_MISS) and never reach a provider; `provider` is then informational.
    */
   replay?: Cassette;
+  /**
+   * The builder document the workflow was compiled from, when the caller has it (`cutover run`). A
+   * deployment never runs a caller's compiled graph: the Convex executor's deployment client saves this
+   * document and the deployment compiles it; the embedded runtimes ignore it.
+   */
+  source?: unknown;
 }
 
 export interface WaitOptions {

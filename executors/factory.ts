@@ -1,5 +1,6 @@
 // Which executor runs a workflow? Builds an Executor by name from the environment and options.
 import type { RunOptions } from "../convex/runOptions.ts";
+import { secretVariables } from "../workflow/secrets.ts";
 import { createEmbeddedBackend } from "./convex/embedded-backend.ts";
 import { ConvexExecutor } from "./convex/executor.ts";
 import { createHttpBackend } from "./convex/http-backend.ts";
@@ -15,11 +16,14 @@ export interface ExecutorOptions {
   /** Execution settings for the runs started (attempts, backoff, deadline, parallelism, ...). */
   runOptions?: Partial<RunOptions>;
   /**
-   * Secret values the workflow's `$secret` references name (compileWorkflow's secretValues). The
-   * embedded runtime's environment is this process's: values not already set are put there. A
-   * deployment reads them from its own environment (`npx convex env set NAME value`).
+   * Secret values the workflow's `$secret` references name (compileWorkflow's secretValues), for runs of
+   * `secretsWorkspace`. They become that workspace's variables (`CUTOVER_SECRET_<WORKSPACE>__<NAME>`, see
+   * workflow/secrets.ts): the embedded runtimes read them in-process; a deployment or a served function
+   * reads only its own environment, so the announce line names the variables to set there.
    */
   secrets?: Record<string, string>;
+  /** The workspace `secrets` belong to ("default" when absent). */
+  secretsWorkspace?: string;
 }
 
 /**
@@ -29,19 +33,22 @@ export interface ExecutorOptions {
 export function createExecutor(name: ExecutorName, options: ExecutorOptions = {}): Executor {
   const env = options.env ?? process.env;
   const announce = options.announce ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Throws (naming the workspace) when the workspace id cannot hold secrets.
+  const variables = secretVariables(options.secretsWorkspace ?? "default", options.secrets ?? {});
   switch (name) {
     case "convex": {
       const backend = env.CONVEX_URL
         ? createHttpBackend(env.CONVEX_URL, env.CUTOVER_CONVEX_KEY ?? "")
         : createEmbeddedBackend();
       announce(`convex: ${backend.description}`);
-      const missing = Object.keys(options.secrets ?? {}).filter((name) => env[name] === undefined);
+      const missing = Object.keys(variables).filter((name) => env[name] === undefined);
       if (env.CONVEX_URL && missing.length > 0) {
         announce(
           `convex: the deployment must define ${missing.join(", ")} (npx convex env set <name> <value>)`,
         );
       } else {
-        for (const name of missing) process.env[name] = options.secrets![name];
+        // The embedded runtime's actions read this process's environment, as a deployment reads its own.
+        for (const name of missing) process.env[name] = variables[name];
       }
       return new ConvexExecutor({ backend, runOptions: options.runOptions });
     }
@@ -50,7 +57,7 @@ export function createExecutor(name: ExecutorName, options: ExecutorOptions = {}
         env,
         announce,
         runOptions: options.runOptions,
-        secrets: options.secrets,
+        secretOverlay: variables,
       });
     default:
       throw new Error(`unknown executor "${name as string}" (expected convex or inngest)`);

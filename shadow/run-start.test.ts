@@ -18,7 +18,6 @@ const summaryInput = JSON.parse(
 const saved: Record<string, string | undefined> = {};
 beforeAll(() => {
   for (const [name, value] of Object.entries({
-    CUTOVER_DISPATCH_SECRET: "run-start-test-secret",
     CUTOVER_RUN_PROVIDER: "mock",
     CUTOVER_LOG_LEVEL: "silent",
   })) {

@@ -213,7 +213,12 @@ function inngestExecutor(ctx: ActionCtx): Executor {
   return embeddedInngest;
 }
 
-function compiledFrom(
+/**
+ * Returns the workflow a run starts from, compiled here from what the workspace stored (its builder graph,
+ * else a version this deployment compiled earlier), under this deployment's CUTOVER_HTTP_ALLOW_HOSTS; or
+ * why it does not compile. Never a caller's graph: this is how every public start gets its workflow.
+ */
+export function compiledFrom(
   source: { kind: "graph" | "compiled"; json: string },
   workflowId: string,
 ): { ok: true; compiled: CompiledWorkflow } | { ok: false; message: string } {

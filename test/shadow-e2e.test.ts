@@ -38,7 +38,7 @@ beforeAll(() => {
   process.env.CUTOVER_HOME = home;
   process.env.CUTOVER_HTTP_ALLOW_HOSTS = "hooks.example.com";
   store = openSqliteStore({ path: join(home, "state.db") });
-  const quiet = { env: {}, announce: () => {}, runOptions: { httpAllowHosts: ["hooks.example.com"] } };
+  const quiet = { env: {}, announce: () => {} };
   executors = { convex: createExecutor("convex", quiet), inngest: createExecutor("inngest", quiet) };
 });
 

@@ -27,6 +27,7 @@ import type * as mirror from "../mirror.js";
 import type * as mirrorPoll from "../mirrorPoll.js";
 import type * as parity from "../parity.js";
 import type * as runOptions from "../runOptions.js";
+import type * as runStart from "../runStart.js";
 import type * as runs from "../runs.js";
 import type * as shadowSlots from "../shadowSlots.js";
 import type * as steps from "../steps.js";
@@ -56,6 +57,7 @@ declare const fullApi: ApiFromModules<{
   mirrorPoll: typeof mirrorPoll;
   parity: typeof parity;
   runOptions: typeof runOptions;
+  runStart: typeof runStart;
   runs: typeof runs;
   shadowSlots: typeof shadowSlots;
   steps: typeof steps;

@@ -4,12 +4,14 @@ import { internal } from "../../convex/_generated/api.js";
 import schema from "../../convex/schema.ts";
 import type { ConvexBackend } from "./backend.ts";
 import { convexModules } from "./modules.ts";
+import { trustedRunCalls } from "./run-calls.ts";
 
 /**
  * Returns a backend running Convex's official in-process runtime over a fresh, in-memory database.
- * `runs.start` schedules the executing action with `ctx.scheduler.runAfter(0, ...)`; convex-test fires
+ * `runs.startCompiled` schedules the executing action with `ctx.scheduler.runAfter(0, ...)`; convex-test fires
  * scheduled functions on real timers, so the action runs in the background exactly as the scheduler
- * would run it on a deployment. Each workspace gets an operator key issued on first use.
+ * would run it on a deployment. Runs start through the internal functions (this process is the
+ * deployment); `apiKeyFor` issues a workspace key on first use for callers of the public functions.
  */
 export function createEmbeddedBackend(
   modules: Record<string, () => Promise<unknown>> = convexModules,
@@ -25,6 +27,11 @@ export function createEmbeddedBackend(
     query: (ref, args) => (t.query as any)(ref, args),
     mutation: (ref, args) => (t.mutation as any)(ref, args),
     whenIdle: () => t.finishInProgressScheduledFunctions(),
+    // This process is the deployment: it calls the internal run functions, as the router's actions do.
+    runs: trustedRunCalls({
+      query: (ref, args) => (t.query as any)(ref, args),
+      mutation: (ref, args) => (t.mutation as any)(ref, args),
+    }),
     apiKeyFor(workspaceId) {
       let key = keys.get(workspaceId);
       if (!key) {

@@ -1,6 +1,7 @@
 // What does the legacy executor's action do with one run? Walk the compiled graph, record it, end it.
 import { setMaxListeners } from "node:events";
 import { redact } from "../../lib/redact.ts";
+import { allowHostsFromEnv } from "../../workflow/allow-hosts.ts";
 import type { CompiledNode } from "../../workflow/compiled.ts";
 import { ErrorCode, NodeError, toRecordError } from "../../workflow/errors.ts";
 import { prepareInput } from "../../workflow/input.ts";
@@ -14,7 +15,7 @@ import { persistPayload, scrub, secretsAt } from "./payloads.ts";
 import type { ExecutionPort } from "./port.ts";
 import { pathsUnder, RecordingStepRunner } from "./recording-runner.ts";
 
-/** Limits for http nodes on the legacy executor (the allow-list comes from the run's options). */
+/** Limits for http nodes on the legacy executor (the allow-list is the deployment's CUTOVER_HTTP_ALLOW_HOSTS). */
 const HTTP_TIMEOUT_MS = 30_000;
 const HTTP_MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -64,7 +65,8 @@ export async function executeRun(
         ? createCassetteProvider(loaded.replay, "the primary's recorded answers")
         : createProvider(loaded.provider),
       http: {
-        allowHosts: options.httpAllowHosts,
+        // The deployment's configuration, read where the run executes: the list the Inngest side reads.
+        allowHosts: allowHostsFromEnv(),
         timeoutMs: HTTP_TIMEOUT_MS,
         maxResponseBytes: HTTP_MAX_RESPONSE_BYTES,
       },

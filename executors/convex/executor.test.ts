@@ -102,13 +102,12 @@ describe("ConvexExecutor on the embedded runtime", () => {
       name: "reader",
       scopes: ["runs:read"],
     });
-    const workflow = compileOrThrow(example("summary"));
     await expect(
-      backend.mutation(api.runs.start, {
+      t.action(api.runStart.start, {
         apiKey: key,
         workspaceId: "ws",
+        workflowId: "summary",
         runId: "r",
-        workflowJson: JSON.stringify(workflow),
         inputJson: "{}",
         provider: "mock",
       }),

@@ -1,6 +1,5 @@
 // How does the harness drive the legacy executor? ConvexExecutor: the Executor interface over a Convex backend.
 import { ConvexError } from "convex/values";
-import { api } from "../../convex/_generated/api.js";
 import type { RunOptions } from "../../convex/runOptions.ts";
 import { type Executor, type RunRequest, type WaitOptions, WaitTimeoutError } from "../executor.ts";
 import { isTerminal, type RunRecord } from "../records.ts";
@@ -40,38 +39,32 @@ export class ConvexExecutor implements Executor {
 
   /** Starts the run (idempotent on runId) and returns its id; the action runs it in the background. */
   async submit(request: RunRequest): Promise<{ runId: string }> {
-    const apiKey = await this.backend.apiKeyFor(request.workspaceId);
-    const started = await refusals(() =>
-      this.backend.mutation(api.runs.start, {
-        apiKey,
+    return await refusals(() =>
+      this.backend.runs.start({
         workspaceId: request.workspaceId,
         runId: request.runId,
-        workflowJson: JSON.stringify(request.workflow),
+        workflow: request.workflow,
         inputJson: JSON.stringify(request.input ?? null),
         provider: request.provider ?? this.defaultProvider,
         options: this.runOptions,
-        shadow: request.shadow,
+        ...(request.shadow && { shadow: request.shadow }),
         ...(request.sideEffectOutputs && {
           sideEffectOutputsJson: JSON.stringify(request.sideEffectOutputs),
         }),
         ...(request.replay && { replayJson: JSON.stringify(request.replay) }),
+        ...(request.source !== undefined && { source: request.source }),
       }),
     );
-    return { runId: started.runId };
   }
 
   /** Returns the run's normalised record, or null when the workspace has no such run. */
   async get(workspaceId: string, runId: string): Promise<RunRecord | null> {
-    const apiKey = await this.backend.apiKeyFor(workspaceId);
-    const found = await refusals(() => this.backend.query(api.runs.get, { apiKey, workspaceId, runId }));
+    const found = await refusals(() => this.backend.runs.get(workspaceId, runId));
     return found ? toRunRecord(found.run, found.steps) : null;
   }
 
   async cancel(workspaceId: string, runId: string): Promise<void> {
-    const apiKey = await this.backend.apiKeyFor(workspaceId);
-    const result = await refusals(() =>
-      this.backend.mutation(api.runs.cancel, { apiKey, workspaceId, runId }),
-    );
+    const result = await refusals(() => this.backend.runs.cancel(workspaceId, runId));
     if (!result.found)
       throw new ConvexExecutorError("RUN_NOT_FOUND", `workspace ${workspaceId} has no run ${runId}`);
   }
@@ -93,13 +86,11 @@ export class ConvexExecutor implements Executor {
    */
   async waitFor(workspaceId: string, runId: string, options: WaitOptions = {}): Promise<RunRecord> {
     const startedAt = Date.now();
-    const apiKey = await this.backend.apiKeyFor(workspaceId);
     for (;;) {
       options.signal?.throwIfAborted();
-      const status = await refusals(() =>
-        this.backend.query(api.runs.status, { apiKey, workspaceId, runId }),
-      );
-      const record = status && isTerminal(status) ? await this.get(workspaceId, runId) : undefined;
+      const status = await refusals(() => this.backend.runs.status(workspaceId, runId));
+      const record =
+        status && isTerminal(status as RunRecord["status"]) ? await this.get(workspaceId, runId) : undefined;
       if (!status || record === null)
         throw new ConvexExecutorError("RUN_NOT_FOUND", `workspace ${workspaceId} has no run ${runId}`);
       if (record) return record;

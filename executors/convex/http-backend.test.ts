@@ -16,14 +16,19 @@ const URL_ = "https://happy-otter-123.convex.cloud";
 const deployment = createEmbeddedBackend(import.meta.glob("../../convex/**/*.ts"));
 const seen: string[] = [];
 
-function udf(kind: "query" | "mutation") {
+function udf(kind: "query" | "mutation" | "action") {
   return http.post(`${URL_}/api/${kind}`, async ({ request }) => {
     const text = await request.text();
     seen.push(text);
     const body = JSON.parse(text) as { path: string; args: unknown[] };
     const ref = makeFunctionReference<typeof kind>(body.path);
     try {
-      const call = kind === "query" ? deployment.t.query : deployment.t.mutation;
+      const call =
+        kind === "query"
+          ? deployment.t.query
+          : kind === "mutation"
+            ? deployment.t.mutation
+            : deployment.t.action;
       const value = await (call as any)(ref, jsonToConvex(body.args[0] as any));
       return HttpResponse.json({ status: "success", value: convexToJson(value as any), logLines: [] });
     } catch (err) {
@@ -36,7 +41,7 @@ function udf(kind: "query" | "mutation") {
   });
 }
 
-const server = setupServer(udf("query"), udf("mutation"));
+const server = setupServer(udf("query"), udf("mutation"), udf("action"));
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 afterAll(() => server.close());
 
@@ -53,8 +58,9 @@ describe("the deployment backend (ConvexHttpClient)", () => {
     }) as ConvexExecutor;
     expect(lines).toEqual([`convex: ${URL_}`]);
     expect(lines.join("\n")).not.toContain(key);
-    const workflow = compileOrThrow(lineDoc("hello", [llmNode("say", "Say hi to {{input.name}}")]));
-    await executor.submit({ runId: "h1", workspaceId: "acme", workflow, input: { name: "Ada" } });
+    const source = lineDoc("hello", [llmNode("say", "Say hi to {{input.name}}")]);
+    const workflow = compileOrThrow(source);
+    await executor.submit({ runId: "h1", workspaceId: "acme", workflow, input: { name: "Ada" }, source });
     const record = await executor.waitFor("acme", "h1");
     expect(record.status).toBe("completed");
     expect(record.steps.map((s) => s.name)).toEqual([
@@ -62,7 +68,10 @@ describe("the deployment backend (ConvexHttpClient)", () => {
       "node-say-llm",
       "node-output-output",
     ]);
-    expect(seen.some((b) => b.includes('"path":"runs:start"'))).toBe(true);
+    // The builder document is saved and the deployment compiles it: no compiled graph crosses the wire.
+    expect(seen.some((b) => b.includes('"path":"workflows:save"'))).toBe(true);
+    expect(seen.some((b) => b.includes('"path":"runStart:start"'))).toBe(true);
+    expect(seen.some((b) => b.includes("topologicallySortedNodes"))).toBe(false);
   });
 
   it("carries the deployment's refusals (another workspace, an unknown key) back with their codes", async () => {

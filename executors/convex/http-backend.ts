@@ -1,11 +1,14 @@
-// How does the executor reach a real Convex deployment? ConvexHttpClient with CONVEX_URL and an operator key.
+// How does the executor reach a real Convex deployment? ConvexHttpClient with CONVEX_URL and a workspace's key, through the public functions only.
 import { ConvexHttpClient } from "convex/browser";
+import { api } from "../../convex/_generated/api.js";
 import type { ConvexBackend } from "./backend.ts";
 
 /**
  * Returns a backend for the deployment at `url`, presenting `apiKey` (a key issued with
  * `npx convex run apiKeys:issue`) on every call. The key is never logged; the deployment checks
- * that it belongs to the workspace asked for.
+ * that it belongs to the workspace asked for. A run starts by workflow id: the builder document (when
+ * the request carries it) is saved with `workflows:save`, then `runStart:start` has the deployment
+ * compile it, under the deployment's allow-list and with the workspace's secrets.
  */
 export function createHttpBackend(url: string, apiKey: string, pollMs = 500): ConvexBackend {
   if (!apiKey)
@@ -17,5 +20,33 @@ export function createHttpBackend(url: string, apiKey: string, pollMs = 500): Co
     query: (ref, args) => client.query(ref, args),
     mutation: (ref, args) => client.mutation(ref, args),
     apiKeyFor: async () => apiKey,
+    runs: {
+      async start({ workspaceId, runId, workflow, inputJson, provider, options, source, ...shadow }) {
+        if (source !== undefined) {
+          await client.mutation(api.workflows.save, {
+            apiKey,
+            workspaceId,
+            workflowId: workflow.workflowId,
+            graphJson: JSON.stringify(source),
+          });
+        }
+        const { scriptTimeoutMs: _t, scriptMemoryBytes: _m, ...publicOptions } = options ?? {};
+        const started = await client.action(api.runStart.start, {
+          apiKey,
+          workspaceId,
+          workflowId: workflow.workflowId,
+          workflowVersionId: workflow.workflowVersionId,
+          runId,
+          inputJson,
+          provider,
+          ...(options && { options: publicOptions }),
+          ...shadow,
+        });
+        return { runId: started.runId };
+      },
+      get: (workspaceId, runId) => client.query(api.runs.get, { apiKey, workspaceId, runId }),
+      status: (workspaceId, runId) => client.query(api.runs.status, { apiKey, workspaceId, runId }),
+      cancel: (workspaceId, runId) => client.mutation(api.runs.cancel, { apiKey, workspaceId, runId }),
+    },
   };
 }

@@ -17,6 +17,7 @@ export const convexModules: Record<string, () => Promise<unknown>> = {
   "../../convex/mirrorPoll.ts": () => import("../../convex/mirrorPoll.ts"),
   "../../convex/parity.ts": () => import("../../convex/parity.ts"),
   "../../convex/runOptions.ts": () => import("../../convex/runOptions.ts"),
+  "../../convex/runStart.ts": () => import("../../convex/runStart.ts"),
   "../../convex/runs.ts": () => import("../../convex/runs.ts"),
   "../../convex/schema.ts": () => import("../../convex/schema.ts"),
   "../../convex/shadowSlots.ts": () => import("../../convex/shadowSlots.ts"),

@@ -85,6 +85,6 @@ export interface ExecutionPort {
   completedSteps(): Promise<CompletedStep[]>;
   /** Schedules the next action of a step-by-step run. */
   continueLater(): Promise<void>;
-  /** Returns a secret's value by name (deployment environment variables on Convex). */
+  /** Returns a secret's value by name from the run's workspace's store (workflow/secrets.ts). */
   secret(name: string): string | undefined;
 }

@@ -30,7 +30,7 @@ export async function runHttp(node: CompiledNode, scope: NodeScope, env: NodeEnv
       if (secret === undefined) {
         throw new NodeError(
           ErrorCode.SECRET_MISSING,
-          `http node "${node.id}": header "${name}" needs secret "${value.$secret}", which is not configured`,
+          `http node "${node.id}": header "${name}" needs secret "${value.$secret}", which the workspace's secret store does not hold (CUTOVER_SECRET_<WORKSPACE>__${value.$secret} where the run executes)`,
         );
       }
       headers[name] = secret;
