@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { canonicalJson, sha256 } from "../../lib/canonical.ts";
+import { cutoverHome } from "../../store/home.ts";
 import type { PayloadRef } from "../records.ts";
 
 /** Keeps JSON payloads by content hash; production points this at shared storage both the server and readers see. */
@@ -22,9 +23,9 @@ export class MemoryBlobStore implements BlobStore {
   }
 }
 
-/** A store in a directory (by default .cutover/blobs under CUTOVER_HOME or the working directory). */
+/** A store in a directory (by default `blobs` in the state directory, store/home.ts). */
 export class FileBlobStore implements BlobStore {
-  constructor(readonly dir = join(process.env.CUTOVER_HOME ?? ".cutover", "blobs")) {}
+  constructor(readonly dir = join(cutoverHome(), "blobs")) {}
   async put(sha: string, json: string) {
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(join(this.dir, `${sha}.json`), json);
