@@ -114,7 +114,7 @@ describe("cutover flags set", () => {
   it("refuses a change without a reason: exit 2, and nothing is written, not even the state file", async () => {
     const r = await cli("flags", "set", "wf1", "shadow");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^cutover: --reason is required/);
+    expect(r.stderr).toMatch(/^cutover: error: --reason is required/);
     expect(r.stdout).toBe("");
     expect(() => readdirSync(home)).toThrow();
     expect((await cli("flags", "set", "wf1", "shadow", "--reason", "  ")).code).toBe(2);

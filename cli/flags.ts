@@ -2,13 +2,22 @@
 import type { Command } from "commander";
 import { applyFlagChange, clearWorkspaceOverride, type FlagChange } from "../flags/edit.ts";
 import { FlagConflictError, FlagRefusedError, FlagValidationError } from "../flags/errors.ts";
-import { type FlagDoc, type FlagState, flagState, type Globals, ShadowProvider } from "../flags/flag.ts";
+import {
+  type FlagDoc,
+  type FlagState,
+  flagState,
+  GLOBALS_ID,
+  type Globals,
+  type GlobalsState,
+  ShadowProvider,
+} from "../flags/flag.ts";
 import { resolveRoute } from "../flags/route.ts";
 import { STAGES, Stage } from "../flags/stage.ts";
 import type { ControlStore } from "../store/port.ts";
 import { UsageError } from "./exit.ts";
 import { printJson } from "./io.ts";
 import { withStore } from "./store.ts";
+import { noteImportedWorkflow } from "./workflow-source.ts";
 
 interface WriteOptions {
   reason?: string;
@@ -94,6 +103,17 @@ function describeState(s: FlagState | null): string {
   return `${s.stage} sample ${s.samplePct}% provider ${s.shadowProvider} budget $${s.dailyBudgetUsd}/day${overrides.length ? ` overrides ${overrides.join(",")}` : ""}`;
 }
 
+function describeGlobals(g: GlobalsState | null): string {
+  if (!g) return "(never set)";
+  return `kill switch ${g.killSwitch ? "on" : "off"}, legacy executor ${g.legacyRemoved ? "removed" : "present"}`;
+}
+
+/** Returns one side of an audit entry as read: a flag's state, or (for GLOBALS_ID) the global switches. */
+function describeAuditSide(workflowId: string, s: FlagState | GlobalsState | null): string {
+  if (workflowId === GLOBALS_ID) return describeGlobals(s as GlobalsState | null);
+  return s ? describeState(s as FlagState) : "(new)";
+}
+
 function globalsLine(g: Globals): string {
   return `kill switch: ${g.killSwitch ? "ON (everything runs on convex only)" : "off"} · legacy executor: ${g.legacyRemoved ? "removed (nothing routes to convex)" : "present"} · globals version ${g.version}`;
 }
@@ -150,16 +170,20 @@ async function get(store: ControlStore, workflowId: string, options: { json?: bo
     printJson({ workflowId, flag, globals, route, audit });
     return;
   }
-  const lines = [
-    `${workflowId}: ${flag ? `${describeState(flagState(flag))} (version ${flag.version}, ${flag.updatedAt} by ${flag.updatedBy})` : describeState(null)}`,
-    `routes: primary ${route.primary}, shadow ${route.shadow ?? "none"}${route.shadow ? ` on ${route.samplePct}%` : ""} (${route.reason})`,
-    globalsLine(globals),
-  ];
+  // "*" names the global document: its audit log holds the kill-switch and legacy-removal changes.
+  const lines =
+    workflowId === GLOBALS_ID
+      ? [`${GLOBALS_ID}: the global switches`, globalsLine(globals)]
+      : [
+          `${workflowId}: ${flag ? `${describeState(flagState(flag))} (version ${flag.version}, ${flag.updatedAt} by ${flag.updatedBy})` : describeState(null)}`,
+          `routes: primary ${route.primary}, shadow ${route.shadow ?? "none"}${route.shadow ? ` on ${route.samplePct}%` : ""} (${route.reason})`,
+          globalsLine(globals),
+        ];
   if (audit.length) {
     lines.push("audit:");
     for (const a of audit) {
       lines.push(
-        `  v${a.version} ${a.at} ${a.actor}: ${a.from ? describeState(a.from as FlagState) : "(new)"} → ${describeState(a.to as FlagState)} — ${a.reason}`,
+        `  v${a.version} ${a.at} ${a.actor}: ${describeAuditSide(workflowId, a.from)} → ${describeAuditSide(workflowId, a.to)} — ${a.reason}`,
       );
     }
   }
@@ -188,6 +212,7 @@ async function set(workflowId: string, rawStage: string, options: SetOptions): P
   const reason = reasonOf(options);
   const expected = expectedVersionOf(options);
   await withStore(async (store) => {
+    await noteImportedWorkflow(store, workflowId);
     const current = await store.getFlag(workflowId);
     const next = applyFlagChange(current ? flagState(current) : null, change);
     const doc = await writeOrExplain(() =>
@@ -291,13 +316,17 @@ export function registerFlags(program: Command): void {
     .command("list")
     .description("every flag, and the global switches")
     .option("--json", "print { globals, flags } as JSON")
-    .action((options) => withStore((store) => list(store, options)));
+    .action((options) => withStore((store) => list(store, options), { readOnly: true }));
 
   flags
     .command("get <workflowId>")
-    .description("one workflow's flag, its route and its audit log")
+    .description(
+      `one workflow's flag, its route and its audit log (${GLOBALS_ID}: the global switches' audit log)`,
+    )
     .option("--json", "print { workflowId, flag, globals, route, audit } as JSON")
-    .action((workflowId, options) => withStore((store) => get(store, workflowId, options)));
+    .action((workflowId, options) =>
+      withStore((store) => get(store, workflowId, options), { readOnly: true }),
+    );
 
   writeOptions(
     flags

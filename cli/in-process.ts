@@ -1,16 +1,13 @@
-// How do tests run a command without a subprocess? The same parse and exit-code rules as cli/main.ts, in this process.
-import { Command, CommanderError } from "commander";
-import { EXIT, UsageError } from "./exit.ts";
+// How do tests run a command without a subprocess? The same contract as cli/main.ts (cli/contract.ts), in this process.
+import { Command } from "commander";
+import { runCli } from "./contract.ts";
 
 /** Returns the exit code and what the command wrote, with stdout and stderr captured rather than printed. */
 export async function runInProcess(
   registers: ((program: Command) => void)[],
   args: string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = new Command()
-    .name("cutover")
-    .exitOverride()
-    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  const program = new Command().name("cutover");
   for (const register of registers) register(program);
   let stdout = "";
   let stderr = "";
@@ -27,13 +24,8 @@ export async function runInProcess(
   const before = process.exitCode;
   process.exitCode = undefined;
   try {
-    await program.parseAsync(["node", "cutover", ...args]);
-    return { code: typeof process.exitCode === "number" ? process.exitCode : EXIT.ok, stdout, stderr };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode === 0 ? EXIT.ok : EXIT.usage, stdout, stderr };
-    if (e instanceof UsageError)
-      return { code: EXIT.usage, stdout, stderr: `${stderr}cutover: ${e.message}\n` };
-    throw e;
+    const code = await runCli(program, ["node", "cutover", ...args]);
+    return { code, stdout, stderr };
   } finally {
     process.stdout.write = out;
     process.stderr.write = err;

@@ -1,9 +1,9 @@
 // What can an operator ask of cutover? The command line: each command registers itself from its own file.
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { registerCompare } from "./compare.ts";
 import { registerCompile } from "./compile.ts";
+import { runCli } from "./contract.ts";
 import { registerDemo } from "./demo.ts";
-import { EXIT, UsageError } from "./exit.ts";
 import { registerFlags } from "./flags.ts";
 import { registerReport } from "./report.ts";
 import { registerResults } from "./results.ts";
@@ -14,9 +14,7 @@ import { registerValidate } from "./validate.ts";
 
 const program = new Command()
   .name("cutover")
-  .description("Move inferpipe workflow execution from Convex to Inngest, gated on measured parity.")
-  .showHelpAfterError()
-  .exitOverride();
+  .description("Move inferpipe workflow execution from Convex to Inngest, gated on measured parity.");
 
 // Command registrations (one line per command file), in the order of the CLI contract.
 registerValidate(program);
@@ -30,23 +28,5 @@ registerReport(program);
 registerServeInngest(program);
 registerDemo(program);
 
-async function main(argv: string[]): Promise<number> {
-  try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version end here too, with exit code 0.
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    if (err instanceof UsageError) {
-      process.stderr.write(`cutover: ${err.message}\n`);
-      return EXIT.usage;
-    }
-    process.stderr.write(`cutover: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (process.env.CUTOVER_DEBUG) console.error(err);
-    return 70;
-  }
-}
-
-process.exitCode = await main(process.argv);
+// Usage errors, --version, exit codes and the --help footer: cli/contract.ts, for every command registered above.
+process.exitCode = await runCli(program, process.argv);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { RunRecord } from "../executors/records.ts";
-import { UsageError } from "./exit.ts";
+import { InvalidWorkflowError } from "./exit.ts";
 import { prepareRun, type RunCommandOptions } from "./run.ts";
 
 const exec = promisify(execFile);
@@ -41,7 +41,8 @@ describe("cutover run: rejected before anything runs", () => {
         edges: [],
       }),
     );
-    expect(() => prepareRun(path, base)).toThrow(UsageError);
+    // An invalid graph is a negative answer (exit 1), as validate and compile give it, not bad usage.
+    expect(() => prepareRun(path, base)).toThrow(InvalidWorkflowError);
     expect(() => prepareRun(path, base)).toThrow(/is invalid \(\d+ errors?\):\n {2}[A-Z_]+ at /);
   });
 
@@ -71,7 +72,7 @@ describe("cutover run: rejected before anything runs", () => {
     const r = await cutover(["run", "examples/summary.json", "--input", "{}", "--json"]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^cutover: input rejected: .*article/);
+    expect(r.stderr).toMatch(/^cutover: error: input rejected: .*article.* \(see cutover run --help\)\n$/);
   });
 });
 

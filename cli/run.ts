@@ -11,8 +11,8 @@ import { NodeError } from "../workflow/errors.ts";
 import { prepareInput } from "../workflow/input.ts";
 import { defaultRunInput } from "../workflow/legacy/input-task.ts";
 import { createProvider } from "../workflow/providers/index.ts";
-import { EXIT, UsageError } from "./exit.ts";
-import { printJson, readJsonFile } from "./io.ts";
+import { EXIT, InvalidWorkflowError, UsageError } from "./exit.ts";
+import { printJson, readJsonFile, shownPath } from "./io.ts";
 import { formatHeader, formatStep, formatTimeline } from "./timeline.ts";
 
 export interface RunCommandOptions {
@@ -38,8 +38,8 @@ export interface PreparedRun {
 
 /**
  * Returns the compiled workflow and the caller's input, or throws UsageError (exit 2) naming the
- * problem: an unreadable or invalid workflow (with every validator error), unreadable input, a
- * missing or ill-typed variable, an unknown provider spec, a bad timeout.
+ * problem: an unreadable workflow, unreadable input, a missing or ill-typed variable, an unknown
+ * provider spec, a bad timeout; InvalidWorkflowError (exit 1) with every validator error.
  */
 export function prepareRun(workflowPath: string, opts: RunCommandOptions): PreparedRun {
   if (opts.input !== undefined && opts.inputFile !== undefined) {
@@ -64,12 +64,8 @@ export function prepareRun(workflowPath: string, opts: RunCommandOptions): Prepa
   }
   const doc = readJsonFile(workflowPath, "workflow");
   const compiled = compileWorkflow(doc);
-  if (!compiled.ok) {
-    const lines = compiled.errors.map((e) => `  ${e.code} at ${e.path || "(document)"}: ${e.message}`);
-    throw new UsageError(
-      `workflow ${workflowPath} is invalid (${compiled.errors.length} error${compiled.errors.length === 1 ? "" : "s"}):\n${lines.join("\n")}`,
-    );
-  }
+  // An invalid graph is the answer validate and compile give too: exit 1, every error listed.
+  if (!compiled.ok) throw new InvalidWorkflowError(shownPath(workflowPath), compiled.errors);
   let input: unknown = defaultRunInput(compiled.compiled);
   if (opts.inputFile !== undefined) input = readJsonFile(opts.inputFile, "input file");
   else if (opts.input !== undefined) {
@@ -133,9 +129,9 @@ export function registerRun(program: Command): void {
   program
     .command("run")
     .description("Run a workflow (builder JSON) on an executor and print its run record")
-    .argument("<workflow.json>", "builder-format workflow file")
+    .argument("<workflow.json>", "builder-format workflow file (- reads stdin)")
     .option("--input <json>", "run input as JSON text")
-    .option("--input-file <path>", "run input from a JSON file")
+    .option("--input-file <path>", "run input from a JSON file (- reads stdin)")
     .option("--executor <name>", "executor: convex or inngest", "convex")
     .option("--provider <spec>", "LLM provider: mock, mock:latency=<ms>, openai, replay:<cassette>", "mock")
     .option("--workspace <id>", "workspace the run belongs to", "default")

@@ -137,9 +137,9 @@ export function registerShadow(program: Command): void {
   program
     .command("shadow")
     .description("run a workflow on both executors (embedded defaults) and compare each pair")
-    .argument("<workflow.json>", "builder-format workflow file")
+    .argument("<workflow.json>", "builder-format workflow file (- reads stdin)")
     .option("--input <json>", "run input as JSON text")
-    .option("--input-file <path>", "run input from a JSON file")
+    .option("--input-file <path>", "run input from a JSON file (- reads stdin)")
     .addOption(
       new Option("--primary <executor>", "which executor answers")
         .choices(["convex", "inngest"])

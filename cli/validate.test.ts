@@ -116,10 +116,14 @@ describe("the real command (spawned)", { timeout: 90_000 }, () => {
         },
       ],
     });
-    expect(unreadable).toEqual({ code: 2, stdout: "", stderr: `cutover: workflow file ${empty} is empty\n` });
+    expect(unreadable).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `cutover: error: workflow file ${empty} is empty (see cutover validate --help)\n`,
+    });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(
-      `cutover: cannot read workflow file ${join(tmp, "missing.json")}: no such file\n`,
+      `cutover: error: cannot read workflow file ${join(tmp, "missing.json")}: no such file (see cutover validate --help)\n`,
     );
   });
 
