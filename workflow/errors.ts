@@ -36,6 +36,19 @@ export const ErrorCode = {
   SECRET_MISSING: "SECRET_MISSING",
   /** A shadow reached a side-effecting node the primary has no recorded output for: it is never executed. */
   SIDE_EFFECT_SUPPRESSED: "SIDE_EFFECT_SUPPRESSED",
+  // Inngest's platform limits (executors/inngest/limits.ts) and run states
+  /** The execute event is over Inngest's event payload limit (256 KiB on the free plan). */
+  INNGEST_EVENT_TOO_LARGE: "INNGEST_EVENT_TOO_LARGE",
+  /** A step returned more than Inngest keeps for one step (4 MB). */
+  INNGEST_STEP_OUTPUT_TOO_LARGE: "INNGEST_STEP_OUTPUT_TOO_LARGE",
+  /** The run's memoized state (event plus every step output) passed Inngest's 32 MB. */
+  INNGEST_STATE_TOO_LARGE: "INNGEST_STATE_TOO_LARGE",
+  /** The run would take more than Inngest's 1,000 steps (the server's Overflowed status). */
+  INNGEST_TOO_MANY_STEPS: "INNGEST_TOO_MANY_STEPS",
+  /** Inngest skipped the run (status Skipped): it never executed. */
+  INNGEST_RUN_SKIPPED: "INNGEST_RUN_SKIPPED",
+  /** Inngest kept answering status Unknown for the run; waitFor stopped asking. */
+  INNGEST_STATUS_UNKNOWN: "INNGEST_STATUS_UNKNOWN",
   // run level
   RUN_TIMEOUT: "RUN_TIMEOUT",
   CANCELED: "CANCELED",

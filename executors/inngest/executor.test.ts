@@ -1,6 +1,7 @@
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FakeInngest, type ServerRunStatus } from "../../test/msw/inngest-server.ts";
 import type { CompiledWorkflow } from "../../workflow/compiled.ts";
 import { RunRecord } from "../records.ts";
 import { createInngestClient } from "./client.ts";
@@ -164,7 +165,7 @@ describe("InngestExecutor (REST v1, mocked)", () => {
       output: "answer",
       steps: [
         summaryStep("in", "input", { q: "hi" }),
-        summaryStep("ask", "llm", "answer"),
+        { ...summaryStep("ask", "llm", "answer"), attempt: 2 },
         summaryStep("out", "output", "answer"),
       ],
     };
@@ -202,29 +203,30 @@ describe("InngestExecutor (REST v1, mocked)", () => {
       ["node-ask-llm", "completed", 2],
       ["node-out-output", "completed", 1],
     ]);
-    // One event lookup, a poll per status, then the jobs in pages of two.
-    expect(calls).toEqual(["event-runs", "event-runs", "run", "run", "run", "jobs", "jobs"]);
+    // One event lookup, a poll per status; jobs are queue items, never read for the timeline.
+    expect(calls).toEqual(["event-runs", "event-runs", "run", "run", "run"]);
     expect(sleeps).toEqual([100, 150, 225, 337.5]);
   });
 
-  it("fills steps from jobs when the run failed, with the failing step's code", async () => {
-    const jobs = [
-      { name: "node-in-input", status: "Completed", output: stepResult({ q: "hi" }) },
-      {
-        name: "node-ask-llm",
-        status: "Failed",
-        error: { name: "NonRetriableError", message: "PROVIDER_BAD_REQUEST: 400 from provider" },
+  it("takes a failed run's steps from the summary its error carries, with the failing step's code", async () => {
+    const error = { code: "PROVIDER_BAD_REQUEST", message: "400 from provider" };
+    const output = {
+      name: "NonRetriableError",
+      message: "PROVIDER_BAD_REQUEST: 400 from provider",
+      cause: {
+        ...error,
+        steps: [
+          { ...summaryStep("in", "input", { q: "hi" }), input: { prompt: "hi", password: "hunter2" } },
+          { ...summaryStep("ask", "llm", null), status: "failed", error, startedAt: null, finishedAt: null },
+        ],
       },
-      { name: "node-zzz-llm", status: "Completed", output: stepResult(1) },
-    ];
-    const output = { name: "NonRetriableError", message: "PROVIDER_BAD_REQUEST: 400 from provider" };
-    const { executor } = mockInngest({ status: ["Failed"], output, jobs });
+    };
+    const { executor } = mockInngest({ status: ["Failed"], output, jobs: [] });
     await executor.submit(request);
     const record = RunRecord.parse(await executor.waitFor("ws1", "r1"));
     expect(record.status).toBe("failed");
     expect(record.output).toBeNull();
-    expect(record.error).toEqual({ code: "PROVIDER_BAD_REQUEST", message: "400 from provider" });
-    // A job whose name is no node of the graph is dropped.
+    expect(record.error).toEqual(error);
     expect(record.steps.map((s) => [s.name, s.status, s.error?.code ?? null])).toEqual([
       ["node-in-input", "completed", null],
       ["node-ask-llm", "failed", "PROVIDER_BAD_REQUEST"],
@@ -262,5 +264,107 @@ describe("InngestExecutor (REST v1, mocked)", () => {
     const run = [...sink.runs.values()][0];
     expect(run).toMatchObject({ workspaceId: "ws1", status: "completed", outputJson: '"answer"' });
     expect(JSON.parse(run.inputJson)).toEqual({ q: "[REDACTED]" });
+  });
+});
+
+/** An executor against the fake server (test/msw/inngest-server.ts), whose answers take the server's shapes. */
+function onFakeServer(options: ConstructorParameters<typeof FakeInngest>[0] = {}, maxUnknownPolls?: number) {
+  const fake = new FakeInngest({ api: API, events: EVENTS, cache: false, ...options });
+  server.use(...fake.handlers());
+  const sleeps: number[] = [];
+  const executor = new InngestExecutor({
+    client: createInngestClient({ INNGEST_EVENT_KEY: "evtkey", INNGEST_BASE_URL: EVENTS }),
+    rest: new InngestRestClient({ baseUrl: API, key: "signkey-test-0123456789abcdef", pollCooldownMs: 0 }),
+    payloads: { blobs: new MemoryBlobStore(), thresholdBytes: 256 * 1024 },
+    initialPollMs: 100,
+    eventLookupGraceMs: 0,
+    ...(maxUnknownPolls !== undefined && { maxUnknownPolls }),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  });
+  return { fake, executor, sleeps };
+}
+
+describe("InngestExecutor against the server's shapes", () => {
+  it.each([
+    ["Completed", "completed", null],
+    ["Failed", "failed", "PROVIDER_AUTH"],
+    ["Cancelled", "canceled", "CANCELED"],
+    ["Overflowed", "failed", "INNGEST_TOO_MANY_STEPS"],
+    ["Skipped", "canceled", "INNGEST_RUN_SKIPPED"],
+  ] as const)("ends waitFor at once on the terminal status %s (%s, %s)", async (raw, status, code) => {
+    const { fake, executor } = onFakeServer();
+    await executor.submit(request);
+    const run = fake.onlyRun();
+    const output =
+      raw === "Completed"
+        ? { runId: "r1", output: "answer", steps: [] }
+        : raw === "Failed"
+          ? { name: "NonRetriableError", message: "PROVIDER_AUTH: bad key" }
+          : undefined;
+    fake.setStatus(run.runId, raw as ServerRunStatus, output);
+    const record = RunRecord.parse(await executor.waitFor("ws1", "r1", { timeoutMs: 5_000 }));
+    expect(record.status).toBe(status);
+    expect(record.error?.code ?? null).toBe(code);
+    // The event lookup finds the run already ended; one read of the run itself for its output.
+    expect(fake.requests.filter((r) => r.startsWith("GET /v1/runs/"))).toEqual([`GET /v1/runs/${run.runId}`]);
+  });
+
+  it("gives up waiting on a run the server keeps calling Unknown, with INNGEST_STATUS_UNKNOWN", async () => {
+    const { fake, executor } = onFakeServer({}, 3);
+    await executor.submit(request);
+    const run = fake.onlyRun();
+    fake.setStatus(run.runId, "Unknown");
+    const record = await executor.waitFor("ws1", "r1");
+    expect(record.status).toBe("failed");
+    expect(record.error?.code).toBe("INNGEST_STATUS_UNKNOWN");
+    // Three Unknowns in a row, each read from the run itself (the event's list only named it).
+    expect(fake.requests.filter((r) => r === `GET /v1/runs/${run.runId}`)).toHaveLength(3);
+  });
+
+  it("finds the run by its deterministic event id when a re-sent event's answer was another id", async () => {
+    const { fake, executor } = onFakeServer();
+    // The first send reaches the server, its answer is lost; the SDK sends again and the server, having
+    // de-duplicated the event, answers with a new internal id that started no run.
+    fake.loseNextAnswer = true;
+    await executor.submit(request);
+    const [resent, first] = fake.events;
+    expect(first.id).toBe(resent.id);
+    expect(fake.runs.size).toBe(1);
+    const run = fake.onlyRun();
+    expect(run.eventId).toBe(first.internalId);
+    fake.setStatus(run.runId, "Completed", { runId: "r1", output: "answer", steps: [] });
+    const record = await executor.waitFor("ws1", "r1", { timeoutMs: 5_000 });
+    expect(record).toMatchObject({ status: "completed", output: "answer" });
+    expect(fake.requests.slice(0, 3)).toEqual([
+      `GET /v1/events/${resent.internalId}/runs`,
+      expect.stringMatching(/^GET \/v1\/events\?name=inferpipe%2Fworkflow\.execute&received_after=/),
+      `GET /v1/events/${first.internalId}/runs`,
+    ]);
+  });
+
+  it("counts no cache staleness in latency: durations come from the run's own timestamps", async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const { fake, executor } = onFakeServer({ cache: true, now: () => now });
+    const sleepy = executor as unknown as { sleep: (ms: number) => Promise<void> };
+    sleepy.sleep = async (ms) => {
+      now += ms;
+    };
+    (executor.rest as unknown as { o: { now: () => number; sleep: (ms: number) => Promise<void> } }).o.now =
+      () => now;
+    (executor.rest as unknown as { o: { sleep: (ms: number) => Promise<void> } }).o.sleep = async (ms) => {
+      now += ms;
+    };
+    await executor.submit(request);
+    const run = fake.onlyRun();
+    fake.setStatus(run.runId, "Running");
+    await executor.get("ws1", "r1");
+    // The run ends 40 ms after it started; the cached "Running" is served for up to 15 s after that.
+    now += 40;
+    fake.setStatus(run.runId, "Completed", { runId: "r1", output: "answer", steps: [] });
+    const record = await executor.waitFor("ws1", "r1");
+    expect(record.status).toBe("completed");
+    expect(record.durationMs).toBe(40);
   });
 });

@@ -6,16 +6,12 @@ import { isTerminal, type RunRecord } from "../records.ts";
 import { inngestClient } from "./client.ts";
 import { CANCEL_EVENT, EXECUTE_EVENT, eventDataFor, eventIdFor } from "./events.ts";
 import { FileBlobStore } from "./payload.ts";
-import {
-  asStepResult,
-  buildRunRecord,
-  type ObservedStep,
-  type PayloadPolicy,
-  type RunMeta,
-  runMetaFor,
-} from "./record.ts";
-import { type InngestJob, InngestRestClient, type InngestRun } from "./rest.ts";
+import { buildRunRecord, type PayloadPolicy, type RunMeta, runMetaFor, stepsOfFailure } from "./record.ts";
+import { InngestRestClient, type InngestRun } from "./rest.ts";
 import { fromInngestError } from "./step-error.ts";
+
+/** Inngest de-duplicates events by id for 24 hours: the window a re-submit's first send can lie in. */
+export const EVENT_DEDUP_WINDOW_MS = 24 * 3_600_000;
 
 /** What the executor remembers of a submitted run: Inngest knows runs by its own ids, not ours. */
 export interface IndexedRun {
@@ -59,7 +55,18 @@ export interface InngestExecutorOptions {
   initialPollMs?: number;
   maxPollMs?: number;
   pollFactor?: number;
+  /**
+   * Polls in a row that may answer `Unknown` before waitFor gives up with INNGEST_STATUS_UNKNOWN (the
+   * server's own word for a status it could not convert; its run is not ended).
+   */
+  maxUnknownPolls?: number;
+  /**
+   * How long an event may show no run before the run is looked for by the event's deterministic id
+   * (default 15 s: the server caches an event's run list that long, so an empty list is no news before).
+   */
+  eventLookupGraceMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 export class InngestExecutor implements Executor {
@@ -85,7 +92,11 @@ export class InngestExecutor implements Executor {
     const provider = request.provider ?? this.options.defaultProvider ?? "mock";
     const data = eventDataFor(request, provider);
     // The event id makes a repeated send (a retry after a lost answer) start no second run.
-    const sent = await this.client.send({ id: eventIdFor(request.runId), name: EXECUTE_EVENT, data });
+    const sent = await this.client.send({
+      id: eventIdFor(request.runId),
+      name: EXECUTE_EVENT,
+      data,
+    });
     const eventId = sent.ids[0];
     if (!eventId)
       throw new Error(`Inngest accepted the event for run ${request.runId} but returned no event id`);
@@ -110,7 +121,10 @@ export class InngestExecutor implements Executor {
     const run = await this.findRun(entry, (id) => this.rest.getRun(id));
     if (run && (await this.rest.cancelRun(run.runId))) return;
     // Not started yet (or unknown to the API): cancelOn stops it when it does start.
-    await this.client.send({ name: CANCEL_EVENT, data: { runId, workspaceId } });
+    await this.client.send({
+      name: CANCEL_EVENT,
+      data: { runId, workspaceId },
+    });
   }
 
   async waitFor(workspaceId: string, runId: string, options: WaitOptions = {}): Promise<RunRecord> {
@@ -119,12 +133,26 @@ export class InngestExecutor implements Executor {
     const deadline =
       options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
     let interval = this.options.initialPollMs ?? 500;
+    let unknownPolls = 0;
     for (;;) {
       options.signal?.throwIfAborted();
       const run = await this.findRun(entry, (id) => this.rest.pollRun(id, options.signal), options.signal);
       if (run && isTerminal(run.status)) {
         this.rest.forget(run.runId);
         return this.record(entry, run, options.signal);
+      }
+      unknownPolls = run && !run.statusKnown ? unknownPolls + 1 : 0;
+      if (unknownPolls >= (this.options.maxUnknownPolls ?? 20)) {
+        this.rest.forget(run!.runId);
+        const record = await this.record(entry, run, options.signal);
+        return {
+          ...record,
+          status: "failed",
+          error: {
+            code: ErrorCode.INNGEST_STATUS_UNKNOWN,
+            message: `Inngest answered status ${JSON.stringify(run!.rawStatus)} for run ${run!.runId} ${unknownPolls} times in a row; stopped waiting`,
+          },
+        };
       }
       const left = deadline - Date.now();
       if (left <= 0) throw new WaitTimeoutError(runId, options.timeoutMs ?? 0);
@@ -138,56 +166,90 @@ export class InngestExecutor implements Executor {
     return entry && entry.meta.workspaceId === workspaceId ? entry : undefined;
   }
 
-  /** Returns the Inngest run behind our run (looked up through its event once), or null while none has started. */
+  /**
+   * Returns the Inngest run behind our run (looked up through its event once), or null while none has
+   * started. When the event `send` answered with has started none, the run is looked for by the event's
+   * deterministic id (`inferpipe-run-<workspace>:<runId>`): after a lost answer the re-submit's event was de-duplicated
+   * and started nothing, and the run belongs to the first send's event.
+   */
   private async findRun(
     entry: IndexedRun,
     read: (inngestRunId: string) => Promise<InngestRun | null>,
     signal?: AbortSignal,
   ): Promise<InngestRun | null> {
-    if (!entry.inngestRunId) {
-      const runs = await this.rest.listEventRuns(entry.eventId, signal);
-      if (runs.length === 0) return null;
-      entry.inngestRunId = runs[0].runId;
-      await this.index.set(entry);
-      // The event's run list already carries the run's status.
-      return runs[0];
+    if (entry.inngestRunId) return read(entry.inngestRunId);
+    let runs = await this.rest.listEventRuns(entry.eventId, signal);
+    const now = (this.options.now ?? Date.now)();
+    const submitted = Date.parse(entry.meta.createdAt);
+    const grace = this.options.eventLookupGraceMs ?? 15_000;
+    if (runs.length === 0 && !(now - submitted < grace)) {
+      const events = await this.rest.findEvents(
+        {
+          name: EXECUTE_EVENT,
+          id: eventIdFor(entry.meta.runId),
+          receivedAfter: new Date(
+            (Number.isNaN(submitted) ? now : submitted) - EVENT_DEDUP_WINDOW_MS,
+          ).toISOString(),
+        },
+        signal,
+      );
+      for (const event of events) {
+        if (event.internalId === entry.eventId) continue;
+        runs = await this.rest.listEventRuns(event.internalId, signal);
+        if (runs.length > 0) break;
+      }
     }
-    return read(entry.inngestRunId);
+    // One function listens to the event, so its first run is ours.
+    const found = runs[0];
+    if (!found) return null;
+    entry.inngestRunId = found.runId;
+    await this.index.set(entry);
+    // The event's list carries a status but not always the output: a run it shows ended is read itself.
+    return isTerminal(found.status) || !found.statusKnown ? read(found.runId) : found;
   }
 
-  private async record(entry: IndexedRun, run: InngestRun | null, signal?: AbortSignal): Promise<RunRecord> {
-    const jobs = run ? await this.rest.listRunJobs(run.runId, signal) : [];
+  /**
+   * Returns the record of a run as REST v1 shows it. The step timeline is the function's own step summary
+   * (its return value when it completed, the summary its error carries when it failed); the jobs endpoint
+   * lists queue items, not steps, so it is not read. Times are the run's own (`run_started_at`, `ended_at`),
+   * never the time a poll saw them, so a cached answer adds nothing to a latency figure.
+   */
+  private async record(entry: IndexedRun, run: InngestRun | null, _signal?: AbortSignal): Promise<RunRecord> {
     const status = run?.status ?? "queued";
     return buildRunRecord(
       entry.meta,
       {
         status,
         result: run?.output ?? null,
-        error:
-          status === "failed"
-            ? fromInngestError(run?.output)
-            : status === "canceled"
-              ? { code: ErrorCode.CANCELED, message: "run canceled" }
-              : null,
+        error: status === "completed" ? null : runError(run),
         startedAt: run?.startedAt ?? null,
         finishedAt: run && isTerminal(run.status) ? run.endedAt : null,
-        observed: jobs.map(observedJob),
+        observed: [],
+        ...(status === "failed" && { summarySteps: stepsOfFailure(run?.output) }),
       },
       this.payloads,
     );
   }
 }
 
-/** Returns a job as an observed step (the job's output is the step's StepResult when it completed). */
-export function observedJob(job: InngestJob): ObservedStep {
-  const result = job.status === "completed" ? asStepResult(job.output) : null;
-  return {
-    name: job.name,
-    status: job.status,
-    attempt: result?.attempt ?? (job.attempt === null ? null : job.attempt + 1),
-    result,
-    error: job.status === "failed" ? fromInngestError(job.error ?? job.output) : null,
-    startedAt: job.startedAt,
-    finishedAt: job.endedAt,
-  };
+/** Returns the error a run that did not complete ended with (null while it is still going). */
+function runError(run: InngestRun | null): RunRecord["error"] {
+  if (!run) return null;
+  const raw = (run.rawStatus ?? "").toLowerCase();
+  if (run.status === "canceled") {
+    return raw === "skipped"
+      ? {
+          code: ErrorCode.INNGEST_RUN_SKIPPED,
+          message: `Inngest skipped run ${run.runId}: it never executed`,
+        }
+      : { code: ErrorCode.CANCELED, message: "run canceled" };
+  }
+  if (run.status !== "failed") return null;
+  if (raw === "overflowed" && (run.output === null || run.output === undefined)) {
+    return {
+      code: ErrorCode.INNGEST_TOO_MANY_STEPS,
+      message: `Inngest ended run ${run.runId}: too many steps`,
+    };
+  }
+  return fromInngestError(run.output);
 }

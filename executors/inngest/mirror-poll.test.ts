@@ -58,6 +58,16 @@ const stepResult = (output: unknown, attempt = 1) => ({
   attempt,
 });
 
+/** A step of the function's own summary (FunctionResult.steps), built from what its step returned. */
+const summaryStep = (id: string, type: string, r: ReturnType<typeof stepResult>) => ({
+  nodeId: id,
+  name: `node-${id}-${type}`,
+  type,
+  status: "completed",
+  error: null,
+  ...r,
+});
+
 /** Records an index entry as InngestExecutor.submit does (and, like it, starts the poll chain). */
 async function submitted(t: ReturnType<typeof convexTest>, runId: string, eventId: string) {
   await new ConvexRunIndex(t).set({
@@ -104,18 +114,21 @@ describe("mirrorPoll.poll (Convex action, Inngest REST mocked)", () => {
             status: "Completed",
             run_started_at: iso(1),
             ended_at: iso(50),
-            output: { runId: "r1", output: "answer", steps: [] },
+            output: {
+              runId: "r1",
+              output: "answer",
+              steps: [
+                summaryStep("in", "input", stepResult({ q: "hi" })),
+                summaryStep("ask", "llm", stepResult("answer", 2)),
+              ],
+            },
           },
         });
       }),
-      http.get(`${API}/v1/runs/01RUN/jobs`, () => {
-        calls.push("jobs");
-        return HttpResponse.json({
-          data: [
-            { id: "j1", name: "node-in-input", status: "Completed", output: stepResult({ q: "hi" }) },
-            { id: "j2", name: "node-ask-llm", status: "Completed", output: stepResult("answer", 2) },
-          ],
-        });
+      http.get(`${API}/v1/events`, () => {
+        // The event showed no run: the run is looked for by the event's deterministic id.
+        calls.push("events");
+        return HttpResponse.json({ data: [] });
       }),
     );
     const t = convexTest(schema, modules);
@@ -125,8 +138,9 @@ describe("mirrorPoll.poll (Convex action, Inngest REST mocked)", () => {
 
     await t.finishAllScheduledFunctions(vi.runAllTimers);
 
-    // Pass 1: no run yet (queued). Pass 2: the event's run, running, and its jobs. Pass 3: completed.
-    expect(calls).toEqual(["event-runs", "event-runs", "jobs", "run", "jobs"]);
+    // Pass 1: no run yet (queued). Pass 2: the event's run, running. Pass 3: completed. Jobs are queue
+    // items, not steps: the timeline is the function's own summary, so they are never read.
+    expect(calls).toEqual(["event-runs", "events", "event-runs", "run"]);
     const db = await tables(t);
     expect(db.runs).toHaveLength(1);
     expect(db.runs[0]).toMatchObject({
@@ -157,20 +171,21 @@ describe("mirrorPoll.poll (Convex action, Inngest REST mocked)", () => {
   it("keeps a run whose API answer is malformed open for the next pass and mirrors the others", async () => {
     server.use(
       http.get(`${API}/v1/events/evt-bad/runs`, () => new HttpResponse("<html>oops</html>", { status: 200 })),
+      // The event's list names the run as ended; the run's own read carries its output.
       http.get(`${API}/v1/events/evt-good/runs`, () =>
+        HttpResponse.json({ data: [{ run_id: "01GOOD", status: "Failed" }] }),
+      ),
+      http.get(`${API}/v1/runs/01GOOD`, () =>
         HttpResponse.json({
-          data: [
-            {
-              run_id: "01GOOD",
-              status: "Failed",
-              run_started_at: iso(1),
-              ended_at: iso(9),
-              output: { name: "NonRetriableError", message: "PROVIDER_BAD_REQUEST: 400 from provider" },
-            },
-          ],
+          data: {
+            run_id: "01GOOD",
+            status: "Failed",
+            run_started_at: iso(1),
+            ended_at: iso(9),
+            output: { name: "NonRetriableError", message: "PROVIDER_BAD_REQUEST: 400 from provider" },
+          },
         }),
       ),
-      http.get(`${API}/v1/runs/01GOOD/jobs`, () => HttpResponse.json({ data: [] })),
     );
     const t = convexTest(schema, modules);
     await submitted(t, "bad", "evt-bad");

@@ -66,6 +66,8 @@ export interface RunState {
   startedAt: string | null;
   finishedAt: string | null;
   observed: ObservedStep[];
+  /** The function's step summary when it is not the return value: a failed run's error carries it. */
+  summarySteps?: StepRecord[];
 }
 
 /** Returns the node a step label belongs to (`node-<id>-<type>` or `node-<id>-map-<i>`), or undefined. */
@@ -82,6 +84,21 @@ export function asFunctionResult(value: unknown): FunctionResult | null {
     return v as FunctionResult;
   }
   return null;
+}
+
+/**
+ * Returns the step summary a failed run's error carries (`cause.steps`, set by the orchestrator when the
+ * walk fails), or an empty list when the error has none.
+ */
+export function stepsOfFailure(value: unknown): StepRecord[] {
+  const v = typeof value === "string" ? tryJson(value) : value;
+  if (!v || typeof v !== "object") return [];
+  const o = v as Record<string, unknown>;
+  const cause = (o.cause ?? (o.error as Record<string, unknown> | undefined)?.cause) as
+    | Record<string, unknown>
+    | undefined;
+  const steps = cause?.steps;
+  return Array.isArray(steps) ? (steps.filter((s) => s && typeof s === "object") as StepRecord[]) : [];
 }
 
 /** Returns a step result when `value` is one (or its JSON string), else null. */
@@ -105,7 +122,7 @@ export async function buildRunRecord(
 ): Promise<RunRecord> {
   const summary = state.status === "completed" ? asFunctionResult(state.result) : null;
   const byName = new Map<string, StepRecord>();
-  for (const s of summary?.steps ?? []) byName.set(s.name, { ...s });
+  for (const s of summary?.steps ?? state.summarySteps ?? []) byName.set(s.name, { ...s });
   for (const o of state.observed) {
     const known = byName.get(o.name);
     if (known) {

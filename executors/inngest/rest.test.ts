@@ -1,6 +1,7 @@
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FakeInngest, fakeUlid } from "../../test/msw/inngest-server.ts";
 import { InngestApiError, InngestRestClient, parseRetryAfter, resolveApiTarget } from "./rest.ts";
 
 const BASE = "https://api.test.inngest";
@@ -54,6 +55,8 @@ describe("InngestRestClient", () => {
       startedAt: "2026-01-01T00:00:00.000Z",
       endedAt: "2026-01-01T00:00:01.500Z",
       output: { runId: "r1", output: 42, steps: [] },
+      statusKnown: true,
+      cachedUntil: null,
     });
   });
 
@@ -93,49 +96,115 @@ describe("InngestRestClient", () => {
     expect(warnings).toEqual([expect.stringContaining('"Hibernating"')]);
   });
 
-  it("follows jobs pagination until the last page", async () => {
-    const cursors: (string | null)[] = [];
+  it("reads jobs as the queue items the server returns (no name, status or output; one page)", async () => {
+    const fake = new FakeInngest({ api: BASE, cache: false });
+    server.use(...fake.handlers());
+    const run = fake.startRun(fakeUlid());
+    run.queue.push({ kind: "edge", attempt: 1, at: Date.UTC(2026, 0, 1) });
+    const items = await client().c.listRunJobs(run.runId);
+    expect(items).toHaveLength(2);
+    expect(items[1]).toEqual({
+      jobId: `${run.runId}:edge:1`,
+      kind: "edge",
+      attempt: 1,
+      at: "2026-01-01T00:00:00.000Z",
+      position: 1,
+    });
+    // One request, no cursor or limit: the server reads a single page of at most 10.
+    expect(fake.requests).toEqual([`GET /v1/runs/${run.runId}/jobs`]);
+  });
+
+  it("checks a 500 for an unknown run once, then treats the run as not found", async () => {
+    const fake = new FakeInngest({ api: BASE });
+    server.use(...fake.handlers());
+    const { c, sleeps } = client();
+    const unknown = fakeUlid();
+    expect(await c.getRun(unknown)).toBeNull();
+    expect(await c.listRunJobs(unknown)).toEqual([]);
+    expect(fake.requests).toEqual([
+      `GET /v1/runs/${unknown}`,
+      `GET /v1/runs/${unknown}`,
+      `GET /v1/runs/${unknown}/jobs`,
+      `GET /v1/runs/${unknown}/jobs`,
+    ]);
+    expect(sleeps).toEqual([]);
+    // A 404 (Cloud, and DELETE everywhere) is not found at once.
+    expect(await c.cancelRun(unknown)).toBe(false);
+  });
+
+  it("still retries a 500 that is an outage, not an unknown run", async () => {
+    let calls = 0;
     server.use(
-      http.get(`${BASE}/v1/runs/R4/jobs`, ({ request }) => {
-        const cursor = new URL(request.url).searchParams.get("cursor");
-        cursors.push(cursor);
-        const page = cursor === null ? 0 : Number(cursor);
-        const data = Array.from({ length: page < 2 ? 2 : 1 }, (_, i) => ({
-          id: `j${page}-${i}`,
-          name: `node-n${page * 2 + i}-llm`,
-          status: "Completed",
-          started_at: "2026-01-01T00:00:00Z",
-          ended_at: "2026-01-01T00:00:00.1Z",
-          output: { output: page * 2 + i },
-        }));
+      http.get(`${BASE}/v1/runs/R500`, () => {
+        calls++;
         return HttpResponse.json(
-          page < 2 ? { data, metadata: { has_more: true, next_cursor: String(page + 1) } } : { data },
+          { error: "Something went wrong.", data: null, status: 500 },
+          { status: 500 },
         );
       }),
     );
-    const jobs = await client({ pageSize: 2 }).c.listRunJobs("R4");
-    expect(cursors).toEqual([null, "1", "2"]);
-    expect(jobs.map((j) => j.name)).toEqual([
-      "node-n0-llm",
-      "node-n1-llm",
-      "node-n2-llm",
-      "node-n3-llm",
-      "node-n4-llm",
-    ]);
-    expect(jobs[4]).toMatchObject({ status: "completed", output: { output: 4 } });
+    await expect(client({ maxRetries: 2 }).c.getRun("R500")).rejects.toThrow(/answered 500/);
+    expect(calls).toBe(3);
   });
 
-  it("stops paging when the server repeats a cursor", async () => {
-    let calls = 0;
+  it.each([
+    ["Scheduled", "queued", true],
+    ["Queued", "queued", true],
+    ["Running", "running", true],
+    ["Completed", "completed", true],
+    ["Failed", "failed", true],
+    ["Cancelled", "canceled", true],
+    ["Overflowed", "failed", true],
+    ["Skipped", "canceled", true],
+    ["Unknown", "running", false],
+  ])("maps the server's status %s to %s", async (raw, status, known) => {
     server.use(
-      http.get(`${BASE}/v1/runs/R5/jobs`, () => {
-        calls++;
-        return HttpResponse.json({ data: [{ name: "node-a-llm", status: "Running" }], cursor: "same" });
-      }),
+      http.get(`${BASE}/v1/runs/S`, () => HttpResponse.json({ data: { run_id: "S", status: raw } })),
     );
-    const jobs = await client().c.listRunJobs("R5");
-    expect(calls).toBe(2);
-    expect(jobs).toHaveLength(2);
+    const { c } = client();
+    const warnings: string[] = [];
+    (c as unknown as { warn: (m: string) => void }).warn = (m) => warnings.push(m);
+    const run = await c.getRun("S");
+    expect(run).toMatchObject({ status, rawStatus: raw, statusKnown: known });
+    // The server's own words are never "unknown" to the client.
+    expect(warnings).toEqual([]);
+  });
+
+  it("waits out the server's cache before polling a run again", async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const fake = new FakeInngest({ api: BASE, now: () => now });
+    server.use(...fake.handlers());
+    const run = fake.startRun(fakeUlid());
+    const { c, sleeps } = client({ pollCooldownMs: 500, now: () => now });
+    const first = await c.pollRun(run.runId);
+    expect(first?.cachedUntil).toBe(new Date(now + 3_000).toISOString());
+    now += 1_000;
+    await c.pollRun(run.runId);
+    // 3 s of cache, of which 1 s has passed: a poll before then would read the same answer.
+    expect(sleeps).toEqual([2_000]);
+  });
+
+  it("finds events by the sender's id, paging back by internal id", async () => {
+    const fake = new FakeInngest({ api: BASE, autoStart: false });
+    server.use(...fake.handlers());
+    const at = Date.now();
+    for (let i = 0; i < 7; i++) {
+      fake.events.unshift({
+        internalId: fakeUlid(),
+        id: i === 1 ? "inferpipe-run-r1" : `other-${i}`,
+        name: "inferpipe/workflow.execute",
+        data: {},
+        receivedAt: at,
+      });
+    }
+    const found = await client({ pageSize: 2 }).c.findEvents({
+      name: "inferpipe/workflow.execute",
+      id: "inferpipe-run-r1",
+      receivedAfter: new Date(at - 60_000).toISOString(),
+    });
+    expect(found.map((e) => e.id)).toEqual(["inferpipe-run-r1"]);
+    expect(fake.requests.length).toBe(4);
+    expect(fake.requests[1]).toMatch(/cursor=01K/);
   });
 
   it("lists the runs an event started", async () => {

@@ -18,21 +18,40 @@ export interface InngestRun {
   startedAt: string | null;
   endedAt: string | null;
   output: unknown;
+  /**
+   * False when the server said `Unknown` (or a word this client does not know): the run is then treated
+   * as still going, and waitFor gives up after a bounded number of such answers rather than spin.
+   */
+  statusKnown: boolean;
+  /** Until when the server will answer this read from its cache (`metadata.cached_until`), when it said. */
+  cachedUntil: string | null;
 }
 
-export type JobStatus = "completed" | "failed" | "running" | "canceled";
-
-/** One step job of a run, normalised. */
-export interface InngestJob {
-  id: string | null;
-  name: string;
-  status: JobStatus;
-  rawStatus: string | null;
+/**
+ * One queue item of a run, as `GET /v1/runs/{id}/jobs` returns it: work Inngest has scheduled for the run
+ * (the run's start, the next step edge, a sleep, …), not a step. It has no step name, status or output, the
+ * server returns at most 10 and no cursor. The step timeline comes from the function's own step summary.
+ */
+export interface InngestQueueItem {
+  jobId: string | null;
+  /** The queue item's kind: `start`, `edge`, `sleep`, `pause`, `edge-error`, … */
+  kind: string | null;
+  /** 0-based attempt of the queued work. */
   attempt: number | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  output: unknown;
-  error: unknown;
+  /** When the item is due (ISO-8601). */
+  at: string | null;
+  /** Its position in the function's queue. */
+  position: number | null;
+}
+
+/** One event as `GET /v1/events` lists it: Inngest's own id beside the id the sender gave it. */
+export interface InngestEvent {
+  /** Inngest's id (a ULID): what `/v1/events/{id}/runs` takes. */
+  internalId: string;
+  /** The id the sender set (`inferpipe-run-<workspace>:<runId>`), used by Inngest to de-duplicate. */
+  id: string | null;
+  name: string | null;
+  receivedAt: string | null;
 }
 
 export interface RestOptions {
@@ -48,9 +67,9 @@ export interface RestOptions {
   /** Longest Retry-After we agree to wait; longer asks fail the call. */
   maxRetryAfterMs?: number;
   maxInFlight?: number;
-  /** The least time between two polls of the same run. */
+  /** The least time between two polls of the same run (longer while the server says its answer is cached). */
   pollCooldownMs?: number;
-  /** Jobs asked for per page. */
+  /** Events asked for per page of `GET /v1/events` (the server allows at most 51). */
   pageSize?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -77,9 +96,16 @@ export function resolveApiTarget(env: NodeJS.ProcessEnv = process.env): { baseUr
   return { baseUrl, key: env.INNGEST_SIGNING_KEY || env.INNGEST_API_KEY || undefined };
 }
 
-const RUN_STATUS: Record<string, RunStatus> = {
-  queued: "queued",
+/**
+ * Every run status the server has (its `RunStatus` enum: Running, Completed, Failed, Cancelled, Overflowed,
+ * Scheduled, Unknown, Skipped; see test/msw/inngest-server.ts for where), plus words older servers and the
+ * docs use. Terminal on the server (`RunStatusEnded`: Completed, Failed, Cancelled, Overflowed, Skipped) is
+ * terminal here: Overflowed (too many steps) fails; Skipped (the run never executed) is canceled. `Unknown`
+ * is absent on purpose: it reads as running with `statusKnown: false`.
+ */
+export const RUN_STATUS: Readonly<Record<string, RunStatus>> = {
   scheduled: "queued",
+  queued: "queued",
   pending: "queued",
   running: "running",
   paused: "running",
@@ -90,25 +116,10 @@ const RUN_STATUS: Record<string, RunStatus> = {
   succeeded: "completed",
   failed: "failed",
   errored: "failed",
-  cancelled: "canceled",
-  canceled: "canceled",
   overflowed: "failed",
-};
-
-const JOB_STATUS: Record<string, JobStatus> = {
-  completed: "completed",
-  complete: "completed",
-  succeeded: "completed",
-  failed: "failed",
-  errored: "failed",
-  running: "running",
-  queued: "running",
-  scheduled: "running",
-  pending: "running",
-  waiting: "running",
-  sleeping: "running",
   cancelled: "canceled",
   canceled: "canceled",
+  skipped: "canceled",
 };
 
 export class InngestRestClient {
@@ -141,25 +152,36 @@ export class InngestRestClient {
     this.limit = pLimit(this.o.maxInFlight);
   }
 
-  /** Returns the run, or null when the API does not know it (404). */
+  /**
+   * Returns the run, or null when the API does not know it. Cloud answers 404 for an unknown run; the
+   * open-source and dev servers answer 500 ("Unable to load function run"), so such a 500 is asked once more
+   * and, answered alike, read as not found rather than retried like an outage.
+   */
   async getRun(runId: string, signal?: AbortSignal): Promise<InngestRun | null> {
     const body = await this.request("GET", `/v1/runs/${encodeURIComponent(runId)}`, {
       signal,
       allow404: true,
+      unknownRunOn500: true,
     });
     if (body === NOT_FOUND) return null;
-    return parseRun(dataOf(body, `run ${runId}`), `run ${runId}`, (m) => this.warn(m));
+    return parseRun(dataOf(body, `run ${runId}`), `run ${runId}`, (m) => this.warn(m), cachedUntil(body));
   }
 
-  /** Returns the run after waiting out the per-run cool-down since its previous poll. */
+  /**
+   * Returns the run after waiting out the per-run cool-down since its previous poll, and at least until the
+   * server's cached answer (3 s for a run) has expired: an earlier poll would only read the same answer.
+   */
   async pollRun(runId: string, signal?: AbortSignal): Promise<InngestRun | null> {
-    const last = this.lastPoll.get(runId);
-    if (last !== undefined) {
-      const wait = last + this.o.pollCooldownMs - this.o.now();
+    const notBefore = this.lastPoll.get(runId);
+    if (notBefore !== undefined) {
+      const wait = notBefore - this.o.now();
       if (wait > 0) await this.o.sleep(wait);
     }
-    this.lastPoll.set(runId, this.o.now());
-    return this.getRun(runId, signal);
+    const run = await this.getRun(runId, signal);
+    const now = this.o.now();
+    const cached = run?.cachedUntil ? Date.parse(run.cachedUntil) : Number.NaN;
+    this.lastPoll.set(runId, Math.max(now + this.o.pollCooldownMs, Number.isNaN(cached) ? 0 : cached));
+    return run;
   }
 
   /** Forgets a run's poll time (call once the run is terminal). */
@@ -167,37 +189,67 @@ export class InngestRestClient {
     this.lastPoll.delete(runId);
   }
 
-  /** Returns every step job of the run, following pagination to the end. */
-  async listRunJobs(runId: string, signal?: AbortSignal): Promise<InngestJob[]> {
-    const jobs: InngestJob[] = [];
-    const seen = new Set<string>();
-    let cursor: string | null = null;
-    for (let page = 0; page < 1_000; page++) {
-      const query = new URLSearchParams({ limit: String(this.o.pageSize) });
-      if (cursor) query.set("cursor", cursor);
-      const what = `jobs of run ${runId}`;
-      const body = await this.request("GET", `/v1/runs/${encodeURIComponent(runId)}/jobs?${query}`, {
-        signal,
-      });
-      const items = dataOf(body, what);
-      if (!Array.isArray(items)) throw malformed(what, "`data` is not an array");
-      for (const item of items) jobs.push(parseJob(item, what, (m) => this.warn(m)));
-      const next = nextCursor(body);
-      // A server that ignores the cursor would hand the same page back forever.
-      if (!next || seen.has(next) || items.length === 0) return jobs;
-      seen.add(next);
-      cursor = next;
-    }
-    return jobs;
+  /**
+   * Returns the run's queue items (at most 10, no cursor: the server reads one page). They say what is
+   * scheduled next, not which steps ran; an unknown run (500 on the open-source server) has none.
+   */
+  async listRunJobs(runId: string, signal?: AbortSignal): Promise<InngestQueueItem[]> {
+    const what = `jobs of run ${runId}`;
+    const body = await this.request("GET", `/v1/runs/${encodeURIComponent(runId)}/jobs`, {
+      signal,
+      allow404: true,
+      unknownRunOn500: true,
+    });
+    if (body === NOT_FOUND) return [];
+    const items = dataOf(body, what);
+    if (items === null) return [];
+    if (!Array.isArray(items)) throw malformed(what, "`data` is not an array");
+    return items.map((item) => parseQueueItem(item, what));
   }
 
-  /** Returns the runs an event started (an empty list while none has started yet). */
+  /** Returns the runs an event started (an empty list while none has started yet; cached 15 s by the server). */
   async listEventRuns(eventId: string, signal?: AbortSignal): Promise<InngestRun[]> {
     const what = `runs of event ${eventId}`;
     const body = await this.request("GET", `/v1/events/${encodeURIComponent(eventId)}/runs`, { signal });
     const items = dataOf(body, what);
+    if (items === null) return [];
     if (!Array.isArray(items)) throw malformed(what, "`data` is not an array");
-    return items.map((item) => parseRun(item, what, (m) => this.warn(m)));
+    const until = cachedUntil(body);
+    return items.map((item) => parseRun(item, what, (m) => this.warn(m), until));
+  }
+
+  /**
+   * Returns the events named `name` received after `receivedAfter` whose sender-given id is `id`, newest
+   * first, paging back (the server pages by the last event's internal id) at most `maxPages` pages. This is
+   * how a run is found by its deterministic event id when `send` handed back another internal id (a
+   * re-submit after a lost answer: Inngest de-duplicates the event, so the new id started no run).
+   */
+  async findEvents(
+    query: { name: string; id: string; receivedAfter: string; maxPages?: number },
+    signal?: AbortSignal,
+  ): Promise<InngestEvent[]> {
+    const found: InngestEvent[] = [];
+    let cursor: string | null = null;
+    const pageSize = Math.min(51, Math.max(1, this.o.pageSize));
+    for (let page = 0; page < (query.maxPages ?? 20); page++) {
+      const params = new URLSearchParams({
+        name: query.name,
+        received_after: query.receivedAfter,
+        limit: String(pageSize),
+      });
+      if (cursor) params.set("cursor", cursor);
+      const what = `events named ${query.name}`;
+      const body = await this.request("GET", `/v1/events?${params}`, { signal });
+      const items = dataOf(body, what);
+      if (items === null) return found;
+      if (!Array.isArray(items)) throw malformed(what, "`data` is not an array");
+      const events = items.map((item) => parseEvent(item, what));
+      for (const e of events) if (e.id === query.id) found.push(e);
+      const last = events.at(-1)?.internalId ?? null;
+      if (events.length < pageSize || !last || last === cursor) return found;
+      cursor = last;
+    }
+    return found;
   }
 
   /** Cancels the run; returns false when the API does not know it. */
@@ -206,6 +258,7 @@ export class InngestRestClient {
       signal,
       allow404: true,
       allowEmpty: true,
+      unknownRunOn500: true,
     });
     return body !== NOT_FOUND;
   }
@@ -217,9 +270,10 @@ export class InngestRestClient {
   private async request(
     method: string,
     path: string,
-    opts: { signal?: AbortSignal; allow404?: boolean; allowEmpty?: boolean },
+    opts: { signal?: AbortSignal; allow404?: boolean; allowEmpty?: boolean; unknownRunOn500?: boolean },
   ): Promise<unknown> {
     const what = `${method} ${path.split("?")[0]}`;
+    let unknownRunAnswers = 0;
     for (let attempt = 0; ; attempt++) {
       let retryAfterMs: number | null = null;
       let failure: InngestApiError;
@@ -227,6 +281,11 @@ export class InngestRestClient {
         const res = await this.limit(() => this.send(method, path, opts.signal));
         if (res.ok) return parseBody(res.text, what, opts.allowEmpty ?? false);
         if (res.status === 404 && opts.allow404) return NOT_FOUND;
+        if (res.status === 500 && opts.unknownRunOn500 && UNKNOWN_RUN_500.test(res.text)) {
+          // Checked once: a second identical answer means the server does not know the run.
+          if (++unknownRunAnswers >= 2) return NOT_FOUND;
+          continue;
+        }
         const retryable = res.status === 429 || res.status === 408 || res.status >= 500;
         failure = new InngestApiError(
           `${what} answered ${res.status}${snippet(res.text)}`,
@@ -280,6 +339,12 @@ export class InngestRestClient {
 }
 
 const NOT_FOUND = Symbol("not found");
+
+/**
+ * How the open-source and dev servers answer a read of a run they do not know: a 500 whose public message
+ * is "Unable to load function run: <id>" (the run reader's not-found error, wrapped as a 500).
+ */
+const UNKNOWN_RUN_500 = /unable to load function run/i;
 
 function parseBody(text: string, what: string, allowEmpty: boolean): unknown {
   if (text.trim() === "") {
@@ -343,63 +408,72 @@ function asObject(item: unknown, what: string): Record<string, unknown> {
   return item as Record<string, unknown>;
 }
 
-function mapStatus<T extends string>(
-  raw: string | null,
-  table: Record<string, T>,
-  fallback: T,
-  what: string,
-  warn: (m: string) => void,
-): T {
-  const key = (raw ?? "").toLowerCase().replace(/[^a-z]/g, "");
-  const known = table[key];
-  if (known) return known;
-  warn(`unknown Inngest status ${JSON.stringify(raw)} for ${what}; treating it as "${fallback}"`);
-  return fallback;
+/** Returns `metadata.cached_until` of a v1 response (the server caches reads of runs 3 s, event runs 15 s). */
+function cachedUntil(body: unknown): string | null {
+  const meta = (body as { metadata?: unknown }).metadata;
+  if (!meta || typeof meta !== "object") return null;
+  return time(field(meta as Record<string, unknown>, "cached_until"));
 }
 
-/** Returns the normalised run; unknown statuses count as "running" so nobody stops waiting on a guess. */
-export function parseRun(item: unknown, what: string, warn: (m: string) => void): InngestRun {
+/**
+ * Returns the normalised run. A status this client does not know is logged and read as running with
+ * `statusKnown: false`, as is the server's own `Unknown`, so nobody stops waiting on a guess and waitFor
+ * can still bound how long it keeps asking.
+ */
+export function parseRun(
+  item: unknown,
+  what: string,
+  warn: (m: string) => void,
+  cached: string | null = null,
+): InngestRun {
   const o = asObject(item, what);
   const runId = str(field(o, "run_id")) ?? str(o.id);
   if (!runId) throw malformed(what, "a run has no run_id");
   const rawStatus = str(o.status);
+  const key = (rawStatus ?? "").toLowerCase().replace(/[^a-z]/g, "");
+  const known = Object.hasOwn(RUN_STATUS, key) ? RUN_STATUS[key] : undefined;
+  if (!known && key !== "unknown") {
+    warn(`unknown Inngest status ${JSON.stringify(rawStatus)} for run ${runId}; treating it as "running"`);
+  }
   return {
     runId,
     functionId: str(field(o, "function_id")),
     eventId: str(field(o, "event_id")),
-    status: mapStatus(rawStatus, RUN_STATUS, "running", `run ${runId}`, warn),
+    status: known ?? "running",
     rawStatus,
     startedAt: time(field(o, "run_started_at")) ?? time(field(o, "started_at")),
     endedAt: time(field(o, "ended_at")),
     output: o.output ?? null,
+    statusKnown: known !== undefined,
+    cachedUntil: cached,
   };
 }
 
-/** Returns the normalised job; unknown statuses count as "running". */
-export function parseJob(item: unknown, what: string, warn: (m: string) => void): InngestJob {
+/** Returns one queue item of `/v1/runs/{id}/jobs` (the server's field names: `JobID`, `at`, `kind`, `attempt`, `position`). */
+export function parseQueueItem(item: unknown, what: string): InngestQueueItem {
   const o = asObject(item, what);
-  const name = str(o.name) ?? str(field(o, "step_name")) ?? str(field(o, "display_name"));
-  if (!name) throw malformed(what, "a job has no name");
-  const rawStatus = str(o.status);
-  const attempt = field(o, "attempt") ?? field(o, "attempts");
+  const raw = (o.Raw ?? o.raw ?? {}) as Record<string, unknown>;
+  const data = (raw && typeof raw === "object" ? raw.data : undefined) as Record<string, unknown> | undefined;
+  const attempt = o.attempt ?? data?.atts;
+  const position = o.position;
   return {
-    id: str(o.id) ?? str(field(o, "step_id")),
-    name,
-    status: mapStatus(rawStatus, JOB_STATUS, "running", `job ${name}`, warn),
-    rawStatus,
+    jobId: str(o.JobID) ?? str(field(o, "job_id")) ?? str(raw.id),
+    kind: str(o.kind) ?? str(data?.kind),
     attempt: typeof attempt === "number" && Number.isInteger(attempt) ? attempt : null,
-    startedAt: time(field(o, "started_at")) ?? time(field(o, "run_started_at")),
-    endedAt: time(field(o, "ended_at")) ?? time(field(o, "finished_at")),
-    output: o.output ?? null,
-    error: o.error ?? null,
+    at: time(o.at) ?? time(raw.at),
+    position: typeof position === "number" && Number.isFinite(position) ? position : null,
   };
 }
 
-/** Returns the next page's cursor from the shapes servers have been seen to use, or null on the last page. */
-function nextCursor(body: unknown): string | null {
-  const o = body as Record<string, unknown>;
-  const meta = (o.metadata ?? o.page ?? o.pagination ?? {}) as Record<string, unknown>;
-  const hasMore = field(o, "has_more") ?? field(meta, "has_more");
-  if (hasMore === false) return null;
-  return str(field(o, "next_cursor")) ?? str(field(meta, "next_cursor")) ?? str(o.cursor) ?? str(meta.cursor);
+/** Returns one event of `GET /v1/events` (`internal_id` is Inngest's, `id` the sender's). */
+export function parseEvent(item: unknown, what: string): InngestEvent {
+  const o = asObject(item, what);
+  const internalId = str(field(o, "internal_id"));
+  if (!internalId) throw malformed(what, "an event has no internal_id");
+  return {
+    internalId,
+    id: str(o.id),
+    name: str(o.name),
+    receivedAt: time(field(o, "received_at")),
+  };
 }
