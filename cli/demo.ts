@@ -1,5 +1,5 @@
 // What does a cutover look like end to end? `cutover demo`: examples into shadow, pairs through both executors, a report.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
 import { createExecutor } from "../executors/factory.ts";
@@ -11,9 +11,10 @@ import { Router } from "../shadow/router.ts";
 import { cutoverHome } from "../store/home.ts";
 import type { ControlStore, StoredParityResult } from "../store/port.ts";
 import { compileWorkflow } from "../workflow/compile.ts";
+import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import { defaultRunInput } from "../workflow/legacy/input-task.ts";
-import { UsageError } from "./exit.ts";
-import { readJsonFile } from "./io.ts";
+import { InvalidWorkflowError, UsageError } from "./exit.ts";
+import { checkWritableDirectory, checkWritableFile, printJson, readJsonFile } from "./io.ts";
 import { writeFileAtomically } from "./report.ts";
 import { withStore } from "./store.ts";
 
@@ -24,10 +25,52 @@ export const DIVERGENT_PROVIDER = "mock:salt=inngest-drift";
 
 export interface DemoOptions {
   examplesDir: string;
+  /** The examples already loaded (loadExamples); read from examplesDir when absent. */
+  examples?: DemoExample[];
   outDir: string;
   pairsPerExample: number;
   workspaceId: string;
   say: (line: string) => void;
+}
+
+/** One example workflow, compiled, with the input its runs get. */
+export interface DemoExample {
+  file: string;
+  workflow: CompiledWorkflow;
+  input: unknown;
+}
+
+/**
+ * Returns every example in the directory compiled and with its input, or throws before anything is
+ * written: UsageError for a missing or empty directory or an unreadable file, InvalidWorkflowError
+ * for an example that does not compile.
+ */
+export function loadExamples(dir: string): DemoExample[] {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`--examples ${dir}: ${code === "ENOENT" ? "no such directory" : code}`);
+  }
+  if (!isDirectory) throw new UsageError(`--examples ${dir} is not a directory`);
+  const files = demoWorkflowFiles(dir);
+  if (files.length === 0) throw new UsageError(`no example workflows (*.json) in ${dir}`);
+  return files.map((file) => {
+    const compiled = compileWorkflow(readJsonFile(file, "example"));
+    if (!compiled.ok) throw new InvalidWorkflowError(`example ${file}`, compiled.errors);
+    // inferpipe's documents carry their input (the builder's textInput); the dag examples have input files.
+    const inputFile = join(dirname(file), "inputs", basename(file));
+    const input = existsSync(inputFile)
+      ? readJsonFile(inputFile, "example input")
+      : defaultRunInput(compiled.compiled);
+    return { file, workflow: compiled.compiled, input };
+  });
+}
+
+/** The files the demo writes under its --out directory. */
+export function demoOutputs(outDir: string): { reportPath: string; jsonPath: string } {
+  return { reportPath: join(outDir, "report.md"), jsonPath: join(outDir, "report.json") };
 }
 
 export interface DemoResult {
@@ -44,8 +87,8 @@ export interface DemoResult {
 export async function runDemo(store: ControlStore, options: DemoOptions): Promise<DemoResult> {
   const { say } = options;
   const started = new Date().toISOString();
-  const files = demoWorkflowFiles(options.examplesDir);
-  if (files.length === 0) throw new UsageError(`no example workflows in ${options.examplesDir}`);
+  // Every example is read and compiled before the first flag is written.
+  const examples = options.examples ?? loadExamples(options.examplesDir);
 
   const executors = { convex: createExecutor("convex"), inngest: createExecutor("inngest") };
   const router = new Router({
@@ -58,16 +101,8 @@ export async function runDemo(store: ControlStore, options: DemoOptions): Promis
 
   const results: StoredParityResult[] = [];
   const batch = started.replace(/[^0-9]/g, "").slice(0, 14);
-  for (const file of files) {
+  for (const { file, workflow, input } of examples) {
     const name = basename(file, ".json");
-    const compiled = compileWorkflow(readJsonFile(file, "example"));
-    if (!compiled.ok) throw new UsageError(`example ${file} is invalid: ${compiled.errors[0]?.message}`);
-    const workflow = compiled.compiled;
-    // inferpipe's documents carry their input (the builder's textInput); the dag examples have input files.
-    const inputFile = join(dirname(file), "inputs", basename(file));
-    const input = existsSync(inputFile)
-      ? readJsonFile(inputFile, "example input")
-      : defaultRunInput(workflow);
     const divergent = workflow.workflowId === DIVERGENT_EXAMPLE;
     const current = await store.getFlag(workflow.workflowId);
     await store.compareAndSetFlag({
@@ -107,8 +142,7 @@ export async function runDemo(store: ControlStore, options: DemoOptions): Promis
 
   const report = await aggregate(results);
   const markdown = renderMarkdown({ ...report, since: started });
-  const reportPath = join(options.outDir, "report.md");
-  const jsonPath = join(options.outDir, "report.json");
+  const { reportPath, jsonPath } = demoOutputs(options.outDir);
   writeFileAtomically(reportPath, markdown);
   writeFileAtomically(jsonPath, `${JSON.stringify({ ...report, since: started, results }, null, 2)}\n`);
   return { results, reportPath, jsonPath };
@@ -182,6 +216,14 @@ export function explainMismatch(results: readonly StoredParityResult[]): string[
   return lines;
 }
 
+interface DemoCommandOptions {
+  examples: string;
+  out: string;
+  pairs: string;
+  workspace: string;
+  json?: boolean;
+}
+
 export function registerDemo(program: Command): void {
   program
     .command("demo")
@@ -196,16 +238,27 @@ export function registerDemo(program: Command): void {
     .option("--out <dir>", "where the report is written", join("reports", "out"))
     .option("--pairs <n>", "pairs per example", "3")
     .option("--workspace <id>", "workspace the demo runs belong to", "demo")
-    .action(async (opts: { examples: string; out: string; pairs: string; workspace: string }) => {
+    .option(
+      "--json",
+      "print a summary { stateDirectory, reportPath, jsonPath, report, pairs } (progress on stderr)",
+    )
+    .action(async (opts: DemoCommandOptions) => {
       const pairsPerExample = Number(opts.pairs);
       if (!Number.isInteger(pairsPerExample) || pairsPerExample < 1 || pairsPerExample > 100) {
         throw new UsageError(`--pairs must be a whole number from 1 to 100, got "${opts.pairs}"`);
       }
-      const say = (line: string) => process.stdout.write(`${line}\n`);
+      // Everything the demo reads, and where it writes, is checked before the store is opened.
+      const examples = loadExamples(opts.examples);
+      const outputs = demoOutputs(opts.out);
+      checkWritableDirectory(opts.out, "--out");
+      checkWritableFile(outputs.reportPath, "--out");
+      checkWritableFile(outputs.jsonPath, "--out");
+      const say = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
       say(`cutover demo — state in ${cutoverHome()}, mock LLM provider, both executors embedded\n`);
       const { results, reportPath, jsonPath } = await withStore((store) =>
         runDemo(store, {
           examplesDir: opts.examples,
+          examples,
           outDir: opts.out,
           pairsPerExample,
           workspaceId: opts.workspace,
@@ -213,6 +266,22 @@ export function registerDemo(program: Command): void {
         }),
       );
       const report = await aggregate(results);
+      if (opts.json) {
+        printJson({
+          stateDirectory: cutoverHome(),
+          reportPath,
+          jsonPath,
+          report,
+          pairs: results.map((r) => ({
+            pairId: r.pairId,
+            workflowId: r.workflowId,
+            workspaceId: r.workspaceId,
+            verdict: r.verdict,
+            findings: r.findings.length,
+          })),
+        });
+        return;
+      }
       say("");
       say(renderMarkdown(report));
       for (const line of explainMismatch(results)) say(line);

@@ -1,10 +1,10 @@
 // What does `cutover report` print? The per-workflow parity summary over stored results.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { type Command, Option } from "commander";
 import { aggregate, type Report } from "../reports/aggregate.ts";
 import { type ReportFormat, renderReport } from "../reports/render.ts";
 import type { ControlStore } from "../store/port.ts";
+import { UsageError } from "./exit.ts";
+import { checkWritableFile, writeFileAtomically } from "./io.ts";
 import { parseSince } from "./since.ts";
 import { withStore } from "./store.ts";
 
@@ -28,13 +28,8 @@ export async function buildReport(store: ControlStore, options: ReportOptions): 
   return aggregate(results, { since: since ?? null });
 }
 
-/** Writes text to a file through a temp file and a rename, so a reader never sees half a report. */
-export function writeFileAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
-}
+// Kept here too: the demo writes its report files with it.
+export { writeFileAtomically } from "./io.ts";
 
 export function registerReport(program: Command): void {
   program
@@ -47,11 +42,20 @@ export function registerReport(program: Command): void {
     .option("--workflow <id>", "only this workflow")
     .option("--workspace <id>", "only this workspace's results")
     .option("--out <file>", "also write the report to this file")
-    .action(async (opts: ReportOptions & { format: ReportFormat; out?: string }) => {
-      // Parse --since before opening the store, so a bad duration writes nothing.
-      if (opts.since) parseSince(opts.since);
-      const text = renderReport(await withStore((store) => buildReport(store, opts)), opts.format);
-      if (opts.out) writeFileAtomically(opts.out, text);
-      process.stdout.write(text);
-    });
+    .option("--json", "print the report as JSON (the same as --format json)")
+    .action(
+      async (opts: ReportOptions & { format: ReportFormat; out?: string; json?: boolean }, cmd: Command) => {
+        if (opts.json && opts.format === "md" && cmd.getOptionValueSource("format") === "cli") {
+          throw new UsageError("--json prints JSON: give --json or --format md, not both");
+        }
+        const format: ReportFormat = opts.json ? "json" : opts.format;
+        // Check every option before the store is read, so a refused report writes nothing.
+        if (opts.since) parseSince(opts.since);
+        if (opts.out !== undefined) checkWritableFile(opts.out, "--out");
+        const report = await withStore((store) => buildReport(store, opts), { readOnly: true });
+        const text = renderReport(report, format);
+        if (opts.out) writeFileAtomically(opts.out, text);
+        process.stdout.write(text);
+      },
+    );
 }

@@ -2,6 +2,15 @@
 import type { Command } from "commander";
 import { DEFAULT_MAX_BODY_BYTES, ServeConfigError, startInngestServer } from "../executors/inngest/serve.ts";
 import { UsageError } from "./exit.ts";
+import { printJson } from "./io.ts";
+
+interface ServeOptions {
+  port: string;
+  host: string;
+  serveOrigin?: string;
+  maxBodyBytes: string;
+  json?: boolean;
+}
 
 export function registerServeInngest(program: Command): void {
   program
@@ -21,7 +30,8 @@ export function registerServeInngest(program: Command): void {
       "largest request body read; larger ones get 413 before any signature check",
       String(DEFAULT_MAX_BODY_BYTES),
     )
-    .action(async (opts: { port: string; host: string; serveOrigin?: string; maxBodyBytes: string }) => {
+    .option("--json", "once listening, print { mode, url, registerUrl } on stdout")
+    .action(async (opts: ServeOptions) => {
       const port = Number(opts.port);
       if (!/^\d+$/.test(opts.port) || port > 65_535) {
         throw new UsageError(`--port must be a whole number from 0 to 65535, got "${opts.port}"`);
@@ -49,6 +59,7 @@ export function registerServeInngest(program: Command): void {
       process.stderr.write(
         `cutover: serving execute-workflow (${served.mode} mode) at ${served.url}, registered as ${served.registerUrl}\n`,
       );
+      if (opts.json) printJson({ mode: served.mode, url: served.url, registerUrl: served.registerUrl });
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.stderr.write("cutover: stopping\n");
