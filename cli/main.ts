@@ -5,6 +5,7 @@ import { registerCompile } from "./compile.ts";
 import { runCli } from "./contract.ts";
 import { registerDemo } from "./demo.ts";
 import { registerFlags } from "./flags.ts";
+import { registerImport } from "./import.ts";
 import { registerReport } from "./report.ts";
 import { registerResults } from "./results.ts";
 import { registerRun } from "./run.ts";
@@ -19,6 +20,7 @@ const program = new Command()
 // Command registrations (one line per command file), in the order of the CLI contract.
 registerValidate(program);
 registerCompile(program);
+registerImport(program);
 registerRun(program);
 registerShadow(program);
 registerCompare(program);
