@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -79,10 +79,6 @@ describe("cutover compare", () => {
         [PRIMARY, PRIMARY, "--policy", tempFile("paths.json", '{"ignorePaths":["$.a..b"]}')],
         /policy field "ignorePaths\[0\]": bad path/,
       ],
-      [
-        [PRIMARY, PRIMARY, "--graph", tempFile("g.json", '{"name":"x","nodes":[],"edges":[]}')],
-        /workflow file .*g\.json does not compile: /,
-      ],
     ];
     for (const [args, message] of cases) {
       const r = await cli(...args);
@@ -91,6 +87,53 @@ describe("cutover compare", () => {
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stdout).toBe("");
     }
+  });
+});
+
+describe("cutover compare: one workflow at a time", () => {
+  const otherWorkflow = () => {
+    const record = JSON.parse(readFileSync(`${FIX}/transform-chain.inngest.json`, "utf8"));
+    return tempFile("other.json", JSON.stringify({ ...record, workflowId: "another-workflow" }));
+  };
+
+  it("refuses records of two workflows, naming both, unless --force", async () => {
+    const other = otherWorkflow();
+    const r = await cli(PRIMARY, other);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /different workflows: primary transform-chain, shadow another-workflow .*--force/,
+    );
+    expect((await cli(PRIMARY, other, "--force")).code).not.toBe(2);
+  });
+
+  it("refuses a --graph of another workflow, naming both, unless --force", async () => {
+    const r = await cli(PRIMARY, `${FIX}/transform-chain.inngest.json`, "--graph", "examples/summary.json");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--graph is workflow summary, the records are of workflow transform-chain/);
+    const forced = await cli(
+      PRIMARY,
+      `${FIX}/transform-chain.inngest.json`,
+      "--graph",
+      "examples/summary.json",
+      "--force",
+    );
+    expect(forced.code).not.toBe(2);
+  });
+
+  it("answers 1 for a --graph that does not compile, as validate does, listing its errors", async () => {
+    const r = await cli(
+      PRIMARY,
+      PRIMARY,
+      "--graph",
+      tempFile("g.json", '{"name":"x","nodes":[],"edges":[]}'),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(
+      /^cutover: workflow file .*g\.json is invalid \(\d+ errors?\):\n {2}[A-Z_]+ at /,
+    );
   });
 });
 
@@ -124,7 +167,7 @@ describe("cutover compare (spawned)", { timeout: 90_000 }, () => {
     expect(mismatch.stdout).toMatch(/^verdict: MISMATCH/);
     expect(invalid.code).toBe(2);
     expect(invalid.stderr.trim()).toMatch(
-      /^cutover: shadow record .*invalid-status\.json is not a run record: status:/,
+      /^cutover: error: shadow record .*invalid-status\.json is not a run record: status:.* \(see cutover compare --help\)$/,
     );
     expect(invalid.stderr).not.toMatch(/\n\s+at /);
   });
