@@ -17,6 +17,7 @@ import type { ControlStore } from "../store/port.ts";
 import { UsageError } from "./exit.ts";
 import { printJson } from "./io.ts";
 import { withStore } from "./store.ts";
+import { noteImportedWorkflow } from "./workflow-source.ts";
 
 interface WriteOptions {
   reason?: string;
@@ -211,6 +212,7 @@ async function set(workflowId: string, rawStage: string, options: SetOptions): P
   const reason = reasonOf(options);
   const expected = expectedVersionOf(options);
   await withStore(async (store) => {
+    await noteImportedWorkflow(store, workflowId);
     const current = await store.getFlag(workflowId);
     const next = applyFlagChange(current ? flagState(current) : null, change);
     const doc = await writeOrExplain(() =>

@@ -3,11 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { strToU8, zipSync } from "fflate";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RunRecord } from "../executors/records.ts";
 import type { ImportedWorkflow } from "../store/imported-workflows.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import type { ImportReport } from "./import.ts";
 import { registerImport } from "./import.ts";
 import { runInProcess } from "./in-process.ts";
+import { registerRun } from "./run.ts";
+import { registerShadow } from "./shadow.ts";
 
 const refDir = join(import.meta.dirname, "..", "..", "shared", "legacy-reference");
 /** The reference documents as inferpipe's workflows table holds them (not the recordings beside them). */
@@ -310,5 +313,67 @@ describe("cutover import from JSONL, and where owners' workflows go", () => {
     const withWs = await importJson(file("ownerless.jsonl", lines([ownerless])), "--workspace", "ws_x");
     expect(withWs.code).toBe(0);
     expect(withWs.report!.imported[0]).toMatchObject({ owner: null, workspaceId: "ws_x" });
+  });
+});
+
+describe("running an imported workflow by its id", () => {
+  const digest = reference.find((d) => d.name === "Article digest")!;
+
+  it("runs the imported workflow on the embedded Convex executor (mock provider), in its owner's workspace", async () => {
+    const r0 = await importJson(file("digest.jsonl", lines([digest])));
+    expect(r0.code).toBe(0);
+    const r = await runInProcess(
+      [registerRun],
+      ["run", digest._id as string, "--provider", "mock", "--json"],
+    );
+    expect(r.stderr).toContain(`imported workflow ${digest._id} "Article digest" (workspace ${OWNER})`);
+    expect(r.code).toBe(0);
+    const record = RunRecord.parse(JSON.parse(r.stdout));
+    expect(record).toMatchObject({ workflowId: digest._id, workspaceId: OWNER, executor: "convex" });
+    expect(record.status).toBe("completed");
+    expect(record.steps.map((s) => s.name)).toEqual([
+      "node-input-1-input",
+      "node-ai-1758200100000-ai",
+      "node-ai-1758200200000-ai",
+    ]);
+    // `run <file>` is untouched: a path still reads the file.
+    const fromFile = await runInProcess(
+      [registerRun],
+      ["run", join(refDir, "g03-text-chain.json"), "--provider", "mock", "--json", "--workspace", "ws_file"],
+    );
+    expect(fromFile.code).toBe(0);
+    expect(JSON.parse(fromFile.stdout)).toMatchObject({ workflowId: digest._id, workspaceId: "ws_file" });
+  });
+
+  it("asks for --workspace when the id is in several workspaces, and refuses one it is not in", async () => {
+    const jsonl = file("digest.jsonl", lines([digest]));
+    await importJson(jsonl);
+    await importJson(jsonl, "--workspace", "ws_pilot");
+    const id = digest._id as string;
+    const ambiguous = await runInProcess([registerRun], ["run", id, "--json"]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain(
+      `imported workflow ${id} is in 2 workspaces (${OWNER}, ws_pilot): give --workspace`,
+    );
+    const elsewhere = await runInProcess([registerRun], ["run", id, "--workspace", "ws_none", "--json"]);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toContain(`is not in workspace ws_none (it is in ${OWNER}, ws_pilot)`);
+    const chosen = await runInProcess([registerShadow], ["shadow", id, "--workspace", "ws_pilot", "--json"]);
+    expect(chosen.code).toBe(0);
+    const pair = JSON.parse(chosen.stdout);
+    expect(pair.primary).toMatchObject({ workflowId: id, workspaceId: "ws_pilot", status: "completed" });
+    expect(pair.parity.verdict).not.toBe("mismatch");
+  });
+
+  it("says an unknown id is neither a file nor imported, and keeps a missing file's message, writing nothing", async () => {
+    const unknown = await runInProcess([registerRun], ["run", "jd7nosuchworkflow"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /jd7nosuchworkflow is neither a workflow file nor the id of an imported workflow/,
+    );
+    const missing = await runInProcess([registerRun], ["run", join(tmp, "missing.json")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read workflow .*missing\.json: no such file/);
+    expect(existsSync(home)).toBe(false);
   });
 });

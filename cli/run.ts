@@ -14,6 +14,7 @@ import { createProvider } from "../workflow/providers/index.ts";
 import { EXIT, InvalidWorkflowError, UsageError } from "./exit.ts";
 import { printJson, readJsonFile, shownPath } from "./io.ts";
 import { formatHeader, formatStep, formatTimeline } from "./timeline.ts";
+import { explicitOption, type ImportedSource, resolveWorkflowArgument } from "./workflow-source.ts";
 
 export interface RunCommandOptions {
   input?: string;
@@ -41,7 +42,12 @@ export interface PreparedRun {
  * problem: an unreadable workflow, unreadable input, a missing or ill-typed variable, an unknown
  * provider spec, a bad timeout; InvalidWorkflowError (exit 1) with every validator error.
  */
-export function prepareRun(workflowPath: string, opts: RunCommandOptions): PreparedRun {
+export function prepareRun(
+  workflowPath: string,
+  opts: RunCommandOptions,
+  /** An imported workflow (`workflowPath` is then its id): its document is the workflow and no file is read. */
+  imported?: ImportedSource,
+): PreparedRun {
   if (opts.input !== undefined && opts.inputFile !== undefined) {
     throw new UsageError("give the input with --input or --input-file, not both");
   }
@@ -62,7 +68,7 @@ export function prepareRun(workflowPath: string, opts: RunCommandOptions): Prepa
       );
     }
   }
-  const doc = readJsonFile(workflowPath, "workflow");
+  const doc = imported ? imported.document : readJsonFile(workflowPath, "workflow");
   const compiled = compileWorkflow(doc);
   // An invalid graph is the answer validate and compile give too: exit 1, every error listed.
   if (!compiled.ok) throw new InvalidWorkflowError(shownPath(workflowPath), compiled.errors);
@@ -134,12 +140,21 @@ export function registerRun(program: Command): void {
     .option("--input-file <path>", "run input from a JSON file (- reads stdin)")
     .option("--executor <name>", "executor: convex or inngest", "convex")
     .option("--provider <spec>", "LLM provider: mock, mock:latency=<ms>, openai, replay:<cassette>", "mock")
-    .option("--workspace <id>", "workspace the run belongs to", "default")
+    .option(
+      "--workspace <id>",
+      "workspace the run belongs to (an imported workflow's own when not given)",
+      "default",
+    )
     .option("--run-id <id>", "run id (a second run with the same id returns the first)")
     .option("--json", "print the RunRecord as JSON on stdout")
     .option("--timeout <ms>", "the run's deadline in milliseconds (it fails RUN_TIMEOUT past it)")
-    .action(async (workflowPath: string, opts: RunCommandOptions) => {
-      const prepared = prepareRun(workflowPath, opts);
+    .action(async (workflowPath: string, opts: RunCommandOptions, cmd: Command) => {
+      // Not a file: the id of an imported workflow, which then runs in its own workspace.
+      const imported = await resolveWorkflowArgument(workflowPath, {
+        workspace: explicitOption(cmd, "workspace"),
+      });
+      if (imported) opts.workspace = imported.workspaceId;
+      const prepared = prepareRun(workflowPath, opts, imported ?? undefined);
       // The http allow-list is CUTOVER_HTTP_ALLOW_HOSTS, read by each executor where it runs.
       const runOptions: Partial<RunOptions> = {};
       if (prepared.timeoutMs !== undefined) runOptions.timeoutMs = prepared.timeoutMs;

@@ -15,6 +15,7 @@ import { EXIT, UsageError } from "./exit.ts";
 import { printJson, readJsonFile } from "./io.ts";
 import { type PreparedRun, prepareRun } from "./run.ts";
 import { withStore } from "./store.ts";
+import { explicitOption, resolveWorkflowArgument } from "./workflow-source.ts";
 
 export interface ShadowCommandOptions {
   input?: string;
@@ -151,7 +152,11 @@ export function registerShadow(program: Command): void {
         .choices(["replay", "live"])
         .default("replay"),
     )
-    .option("--workspace <id>", "workspace the runs belong to", "default")
+    .option(
+      "--workspace <id>",
+      "workspace the runs belong to (an imported workflow's own when not given)",
+      "default",
+    )
     .option("--count <n>", "how many pairs to run", "1")
     .option("--policy <file>", "comparator policy (JSON)")
     .option("--deadline <ms>", "the shadow's deadline", "60000")
@@ -160,7 +165,7 @@ export function registerShadow(program: Command): void {
       "with --shadow-provider live: run the primary twice; paths differing between the two do not count",
     )
     .option("--json", "print { primary, shadow, parity } (an array with --count > 1)")
-    .action(async (workflowPath: string, opts: ShadowCommandOptions) => {
+    .action(async (workflowPath: string, opts: ShadowCommandOptions, cmd: Command) => {
       const count = Number(opts.count);
       if (!Number.isInteger(count) || count < 1 || count > 1000) {
         throw new UsageError(`--count must be a whole number from 1 to 1000, got "${opts.count}"`);
@@ -180,7 +185,12 @@ export function registerShadow(program: Command): void {
           throw new UsageError(`policy ${opts.policy} is invalid: ${(err as Error).message}`);
         }
       }
-      const prepared = prepareRun(workflowPath, { ...opts, executor: opts.primary });
+      // Not a file: the id of an imported workflow, whose pairs then run in its own workspace.
+      const imported = await resolveWorkflowArgument(workflowPath, {
+        workspace: explicitOption(cmd, "workspace"),
+      });
+      if (imported) opts.workspace = imported.workspaceId;
+      const prepared = prepareRun(workflowPath, { ...opts, executor: opts.primary }, imported ?? undefined);
       const pairs = await withStore((store) =>
         runShadowPairs(store, prepared, {
           primary: opts.primary,
