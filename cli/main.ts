@@ -6,12 +6,17 @@ import { runCli } from "./contract.ts";
 import { registerDemo } from "./demo.ts";
 import { registerFlags } from "./flags.ts";
 import { registerImport } from "./import.ts";
+import { registerPromote } from "./promote.ts";
 import { registerReport } from "./report.ts";
 import { registerResults } from "./results.ts";
+import { registerRollback } from "./rollback.ts";
 import { registerRun } from "./run.ts";
 import { registerServeInngest } from "./serve-inngest.ts";
 import { registerShadow } from "./shadow.ts";
+import { registerStatus } from "./status.ts";
+import { registerTrigger } from "./trigger.ts";
 import { registerValidate } from "./validate.ts";
+import { registerWatch } from "./watch.ts";
 
 const program = new Command()
   .name("cutover")
@@ -22,9 +27,14 @@ registerValidate(program);
 registerCompile(program);
 registerImport(program);
 registerRun(program);
+registerTrigger(program);
 registerShadow(program);
 registerCompare(program);
 registerFlags(program);
+registerStatus(program);
+registerPromote(program);
+registerRollback(program);
+registerWatch(program);
 registerResults(program);
 registerReport(program);
 registerServeInngest(program);

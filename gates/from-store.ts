@@ -1,0 +1,41 @@
+// What evidence does the store hold for a workflow's current stage? Its results under the flag's version, and its budget.
+import type { FlagDoc } from "../flags/flag.ts";
+import { stageSince } from "../flags/promotion.ts";
+import { type ControlStore, utcDay } from "../store/port.ts";
+import type { GateContext } from "./evaluate.ts";
+import { addResult, type Evidence, emptyEvidence } from "./evidence.ts";
+
+/**
+ * Returns the evidence of the results compared under the flag's current version (older versions are
+ * another experiment and never count), at most the newest `lastPairs` of them when given.
+ */
+export async function evidenceFor(
+  store: ControlStore,
+  flag: FlagDoc,
+  options: { lastPairs?: number } = {},
+): Promise<Evidence> {
+  const evidence = emptyEvidence();
+  for await (const result of store.iterateResults({ workflowId: flag.workflowId }, 1000)) {
+    if (result.flagVersion !== flag.version) continue;
+    addResult(evidence, result);
+    if (options.lastPairs !== undefined && evidence.pairs >= options.lastPairs) break;
+  }
+  return evidence;
+}
+
+/** Returns what the gates need besides the evidence: the stage's start (audit log), now, and today's live budget. */
+export async function gateContextFor(
+  store: ControlStore,
+  flag: FlagDoc,
+  now = new Date(),
+): Promise<GateContext> {
+  const [audit, spent] = await Promise.all([
+    store.listAudit(flag.workflowId),
+    store.getShadowSpend(flag.workflowId, utcDay(now)),
+  ]);
+  return {
+    stageSince: stageSince(flag, audit),
+    now,
+    budget: { live: flag.shadowProvider === "live", spentUsd: spent, dailyBudgetUsd: flag.dailyBudgetUsd },
+  };
+}
