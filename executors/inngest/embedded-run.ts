@@ -96,10 +96,16 @@ export async function runEmbedded(
   const timedOut = () => options.deadline !== undefined && Date.now() > options.deadline;
 
   // A step boundary inside a checkpointing execution: keep the step, then end the execution if the run must stop.
-  const checkpointed = withCheckpoints(fn, async (steps) => {
-    for (const step of steps) complete(step, 0, startOf(step), endOf(step));
-    if (canceled() || timedOut()) throw new Error("run stopped at a step boundary");
-  });
+  const checkpointed = withCheckpoints(
+    fn,
+    async (steps) => {
+      for (const step of steps) complete(step, 0, startOf(step), endOf(step));
+      if (canceled() || timedOut()) throw new Error("run stopped at a step boundary");
+    },
+    (ran, executionStart) => settleParallel(ran, executionStart),
+  );
+  /** Set when a step of a parallel group failed for good inside an execution: the run ends with it. */
+  let halted: StepFailure | null = null;
 
   const execute = async (attempt: number, target?: string): Promise<ExecResult> => {
     stats.executions++;
@@ -129,9 +135,16 @@ export async function runEmbedded(
   };
 
   // Settles one step's execution at `attempt`, retrying it alone while attempts remain.
-  const settle = async (ran: StepRan, attempt: number, startedAt: string): Promise<StepFailure | null> => {
+  const settle = async (
+    ran: StepRan,
+    attempt: number,
+    executionStart: string,
+  ): Promise<StepFailure | null> => {
     const name = stepName(ran.step);
-    const finishedAt = new Date().toISOString();
+    // A step that ran inside a checkpointing execution after others did started when its own timing says,
+    // not when the execution did (else it would seem to start before the steps it depends on finished).
+    const startedAt = ran.step.timing ? startOf(ran.step) : executionStart;
+    const finishedAt = ran.step.timing ? endOf(ran.step) : new Date().toISOString();
     if (ran.step.error === undefined) {
       complete(ran.step, attempt, startedAt, finishedAt);
       return null;
@@ -150,6 +163,33 @@ export async function runEmbedded(
     await sleep(delayFor(attempt + 1, retryAfterMs(ran.retriable)));
     if (canceled()) return { status: "canceled" };
     return runStep(ran.step.id, attempt + 1);
+  };
+
+  /**
+   * Settles the parallel steps an execution ran together: each success is kept (a checkpoint), each failure
+   * is retried alone while attempts remain, as for a single step. Returns the steps to resume the execution
+   * with, or null when the execution must end (a step failed for good, or the run was canceled or timed out).
+   */
+  const settleParallel = async (ran: Op[], executionStart: string): Promise<Op[] | null> => {
+    for (const op of ran) if (op.error === undefined) complete(op, 0, startOf(op), endOf(op));
+    const failures = await Promise.all(
+      ran
+        .filter((op) => op.error !== undefined)
+        .map((op) =>
+          settle(
+            { type: "step-ran", step: { ...op, error: errorJson(op.error) }, retriable: retriableOf(op) },
+            0,
+            executionStart,
+          ),
+        ),
+    );
+    const failure = failures.find((f) => f?.status === "failed") ?? failures.find((f) => f !== null);
+    if (failure) {
+      halted = failure;
+      return null;
+    }
+    if (canceled() || timedOut()) return null;
+    return ran.map((op) => ({ id: op.id, op: StepOpCode.StepRun, data: done.get(op.id), timing: op.timing }));
   };
 
   const runStep = async (id: string, attempt: number): Promise<StepFailure | null> => {
@@ -187,6 +227,9 @@ export async function runEmbedded(
         // A checkpointing execution reports the function's return as a RunComplete op.
         const end = result.steps.find((s) => s.op === StepOpCode.RunComplete);
         if (end) return { status: "completed", output: toJson(end.data), stats };
+        // A parallel group that failed for good, or a stop, ended the execution: nothing more runs.
+        if (halted) return { ...(halted as StepFailure), stats };
+        if (canceled() || timedOut()) continue;
         // Steps it checkpointed before stopping are done already; the rest were planned in parallel.
         const planned = result.steps.filter((s) => !done.has(s.id));
         const failures = (await Promise.all(planned.map((s) => runStep(s.id, 0)))).filter((f) => f !== null);
@@ -207,7 +250,21 @@ export async function runEmbedded(
   };
 }
 
-type Execution = { checkpoint(steps: Op[]): Promise<void> };
+/** A step the SDK found while executing: its memoization state and, for a planned step, its handler. */
+type FoundStep = {
+  hashedId: string;
+  op?: string;
+  fn?: unknown;
+  fulfilled?: boolean;
+  hasStepState?: boolean;
+};
+type Execution = {
+  checkpoint(steps: Op[]): Promise<void>;
+  options: { requestedRunStep?: string; disableImmediateExecution?: boolean };
+  tryExecuteStep(steps: FoundStep[]): Promise<Op | undefined>;
+  executeStep(step: FoundStep): Promise<Op>;
+  resumeStepWithResult(op: Op): unknown;
+};
 type CreateExecution = (opts: { partialOptions: Record<string, unknown> }) => Execution;
 
 type Internals = {
@@ -229,6 +286,7 @@ type Internals = {
 function withCheckpoints(
   fn: InngestFunction.Like,
   save: (steps: Op[]) => Promise<void>,
+  settleParallel: (ran: Op[], executionStart: string) => Promise<Op[] | null>,
 ): InngestFunction.Like {
   const internals = fn as unknown as Internals;
   // Inngest checkpoints only executions that carry its internal function id; any id stands in for it here.
@@ -245,9 +303,57 @@ function withCheckpoints(
       },
     });
     execution.checkpoint = save;
+    runParallelGroupsInline(execution, settleParallel);
     return execution;
   };
   return Object.create(fn, { createExecution: { value: wrapped } });
+}
+
+/**
+ * Makes the execution run the steps it finds planned together (parallel steps) in place, all at once, and
+ * resume with their results, as checkpointing does for a single step. Inngest would end the execution and
+ * re-enter the function once per parallel step, each replaying every memoized step: cost that grows with the
+ * square of the graph's width or depth. The steps, their attempts and their results are the same either way.
+ */
+function runParallelGroupsInline(
+  execution: Execution,
+  settleParallel: (ran: Op[], executionStart: string) => Promise<Op[] | null>,
+): void {
+  const single = execution.tryExecuteStep.bind(execution);
+  execution.tryExecuteStep = async (steps) => {
+    const planned = steps.filter(
+      (s) => !s.fulfilled && !s.hasStepState && s.op === StepOpCode.StepPlanned && s.fn,
+    );
+    const { requestedRunStep, disableImmediateExecution } = execution.options;
+    if (planned.length < 2 || requestedRunStep || disableImmediateExecution) return single(steps);
+    const executionStart = new Date().toISOString();
+    const ran = await Promise.all(planned.map((s) => execution.executeStep(s)));
+    const resume = await settleParallel(ran, executionStart);
+    // Resumed steps have state now, so the SDK finds nothing new and carries on; otherwise it reports them
+    // as planned and the execution ends.
+    if (resume) for (const op of resume) execution.resumeStepWithResult(op);
+    return undefined;
+  };
+}
+
+/** Returns whether Inngest would retry a step that failed with `op` (false, a Retry-After, or true). */
+function retriableOf(op: Op): boolean | string {
+  if (op.op === StepOpCode.StepFailed) return false;
+  const err = op.error as { name?: string; retryAfter?: unknown } | undefined;
+  if (err?.name === "RetryAfterError" && typeof err.retryAfter === "string") return err.retryAfter;
+  return true;
+}
+
+/** Returns a thrown value as the JSON object Inngest keeps for it (name, message, stack, cause). */
+function errorJson(err: unknown): unknown {
+  if (!(err instanceof Error)) return toJson(err);
+  const e = err as Error & { cause?: unknown };
+  return toJson({
+    name: e.name,
+    message: e.message,
+    stack: e.stack ?? "",
+    ...(e.cause !== undefined && { cause: e.cause instanceof Error ? errorJson(e.cause) : e.cause }),
+  });
 }
 
 function startOf(step: Op): string {
