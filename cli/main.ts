@@ -7,6 +7,7 @@ import { registerDemo } from "./demo.ts";
 import { registerFlags } from "./flags.ts";
 import { registerImport } from "./import.ts";
 import { registerPromote } from "./promote.ts";
+import { registerRegress } from "./regress.ts";
 import { registerReport } from "./report.ts";
 import { registerResults } from "./results.ts";
 import { registerRollback } from "./rollback.ts";
@@ -37,6 +38,7 @@ registerRollback(program);
 registerWatch(program);
 registerResults(program);
 registerReport(program);
+registerRegress(program);
 registerServeInngest(program);
 registerDemo(program);
 
