@@ -389,7 +389,7 @@ export function formatReport(report: ImportReport): string {
 
 interface ImportOptions {
   workspace?: string;
-  workspaceOf: string[];
+  workspaceOf?: string[];
   json?: boolean;
 }
 
@@ -410,12 +410,11 @@ export function registerImport(program: Command): void {
     .option(
       "--workspace-of <userId=W,...>",
       "owner → workspace pairs (repeatable); unmapped owners get their own workspace (workspace id = userId)",
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option("--json", "print { export, imported, updated, unchanged, failed } as JSON")
     .action(async (file: string, opts: ImportOptions) => {
-      const byOwner = parseWorkspaceOf(opts.workspaceOf);
+      const byOwner = parseWorkspaceOf(opts.workspaceOf ?? []);
       if (opts.workspace !== undefined) {
         if (opts.workspace.trim() === "") throw new UsageError("--workspace must name a workspace");
         checkWorkspaceName(opts.workspace, "--workspace");
