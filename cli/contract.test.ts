@@ -86,7 +86,9 @@ const cli = (...args: string[]) => runInProcess(REGISTERS, args);
 
 /** Every command's usage errors, each with the command whose --help the line points to. */
 const USAGE_ERRORS: [string[], string][] = [
+  [[], "cutover"],
   [["bogus"], "cutover"],
+  [["help", "bogus"], "cutover"],
   [["--bogus"], "cutover"],
   [["valdate", "x.json"], "cutover"],
   [["validate"], "cutover validate"],
@@ -108,6 +110,7 @@ const USAGE_ERRORS: [string[], string][] = [
   [["compare", PRIMARY], "cutover compare"],
   [["compare", PRIMARY, "/nope/record.json"], "cutover compare"],
   [["compare", PRIMARY, SHADOW, "--graph", "examples/summary.json"], "cutover compare"],
+  [["flags"], "cutover flags"],
   [["flags", "nope"], "cutover flags"],
   [["flags", "get"], "cutover flags get"],
   [["flags", "list", "--nope"], "cutover flags list"],
@@ -135,7 +138,7 @@ const USAGE_ERRORS: [string[], string][] = [
 
 describe("usage errors: one line on stderr with a hint to --help, exit 2, nothing written", () => {
   for (const [args, command] of USAGE_ERRORS) {
-    it(args.join(" "), async () => {
+    it(args.join(" ") || "(no command)", async () => {
       stdin.read = () => readFileSync("examples/summary.json", "utf8");
       const r = await cli(...args);
       expect(r.code).toBe(EXIT.usage);

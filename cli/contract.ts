@@ -1,7 +1,7 @@
 // How does every command keep the CLI contract? One place that sets up commander and turns each way a command
 // can end into an exit code: one line per usage error, 0/1/2 for answers, 70 only for a bug in cutover.
 import { readFileSync } from "node:fs";
-import { type Command, CommanderError } from "commander";
+import { type Command, CommanderError, type HelpContext } from "commander";
 import { logLevelProblem } from "../lib/log.ts";
 import { homeAndSource } from "../store/home.ts";
 import {
@@ -84,6 +84,7 @@ export function applyContract(program: Command): void {
   for (const cmd of commandTree(program)) {
     cmd.exitOverride();
     cmd.showHelpAfterError(false);
+    missingCommandAsOneLine(cmd);
     cmd.configureOutput({
       outputError: (message, write) =>
         write(`cutover: ${oneLine(message)} (see ${commandPath(cmd)} --help)\n`),
@@ -91,13 +92,35 @@ export function applyContract(program: Command): void {
   }
 }
 
+const patched = new WeakSet<Command>();
+
+/**
+ * A group without its subcommand (`cutover`, `cutover flags`) is a usage error like any other: one line
+ * naming what is missing, not the whole help on stderr (commander asks for the help with `error: true`).
+ */
+function missingCommandAsOneLine(cmd: Command): void {
+  if (patched.has(cmd) || cmd.commands.length === 0) return;
+  patched.add(cmd);
+  const help = cmd.help.bind(cmd);
+  cmd.help = ((context?: HelpContext) => {
+    if (!context?.error) return help(context);
+    const names = cmd.commands.map((c) => c.name()).filter((name) => name !== "help");
+    const which = names.length <= 8 ? `: one of ${names.join(", ")}` : "";
+    return cmd.error(`error: missing or unknown command${which}`, {
+      code: "cutover.missingCommand",
+      exitCode: EXIT.usage,
+    });
+  }) as Command["help"];
+}
+
 /** Returns the endpoints the environment points at, for a message about a network call that failed. */
 function endpoints(env: NodeJS.ProcessEnv): string {
   const named = ["CONVEX_URL", "INNGEST_API_BASE", "INNGEST_BASE_URL", "OPENAI_BASE_URL"]
     .filter((v) => env[v])
     .map((v) => `${v}=${env[v]}`);
-  if (env.INNGEST_DEV && !env.INNGEST_API_BASE)
-    named.push("the Inngest dev server (INNGEST_DEV=1, http://localhost:8288)");
+  // The dev server's event API is INNGEST_BASE_URL, else localhost:8288, whatever INNGEST_API_BASE says.
+  if (env.INNGEST_DEV)
+    named.push("the Inngest dev server (INNGEST_DEV=1; INNGEST_BASE_URL, else http://localhost:8288)");
   return named.length ? named.join(", ") : "a remote service";
 }
 
