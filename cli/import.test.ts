@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RunRecord } from "../executors/records.ts";
 import type { ImportedWorkflow } from "../store/imported-workflows.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
+import { registerFlags } from "./flags.ts";
 import type { ImportReport } from "./import.ts";
 import { registerImport } from "./import.ts";
 import { runInProcess } from "./in-process.ts";
@@ -363,6 +364,18 @@ describe("running an imported workflow by its id", () => {
     const pair = JSON.parse(chosen.stdout);
     expect(pair.primary).toMatchObject({ workflowId: id, workspaceId: "ws_pilot", status: "completed" });
     expect(pair.parity.verdict).not.toBe("mismatch");
+  });
+
+  it("flags set on an imported id says which workflow the flag lands on", async () => {
+    await importJson(file("digest.jsonl", lines([digest])));
+    const id = digest._id as string;
+    const r = await runInProcess(
+      [registerFlags],
+      ["flags", "set", id, "shadow", "--reason", "pilot", "--json"],
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${id} is imported workflow "Article digest" (workspace ${OWNER})`);
+    expect(JSON.parse(r.stdout)).toMatchObject({ workflowId: id, stage: "shadow", version: 1 });
   });
 
   it("says an unknown id is neither a file nor imported, and keeps a missing file's message, writing nothing", async () => {
