@@ -292,7 +292,10 @@ async function runCase(
     process.env[name] = value;
     setSecrets.push(name);
   }
-  const secrets = Object.values(compiled.secretValues).filter((v) => v.length >= 6);
+  // A recorded case's secrets are already "[REDACTED]", which records show legitimately.
+  const secrets = Object.values(compiled.secretValues).filter(
+    (v) => v.length >= 6 && !v.includes("[REDACTED]"),
+  );
   const inputs = c.inputs ?? [defaultRunInput(workflow)];
   const reasons = new Map<ExecutorName, string[]>(names.map((n) => [n, []]));
   const observedRuns: Map<ExecutorName, Observed>[] = [];
