@@ -74,3 +74,61 @@ export const compiledChain = (length: number): CompiledWorkflow => compiled(chai
 
 /** Returns a compiled fan-out of `width` parallel llm nodes (plus input and output). */
 export const compiledFanOut = (width: number): CompiledWorkflow => compiled(fanOutDoc(width));
+
+/** Returns a builder graph: input → one map node running an llm task per item of `input.items` → output. */
+export function mapDoc(concurrency = 8): BuilderDoc {
+  return {
+    id: "map-bench",
+    name: "Map over input.items",
+    variables: [{ name: "items", type: "array" }],
+    nodes: [
+      { id: "input", type: "input", position: { x: 0, y: 0 }, data: {} },
+      {
+        id: "each",
+        type: "map",
+        position: { x: 100, y: 0 },
+        data: {
+          items: "input.items",
+          concurrency,
+          task: { type: "ai", data: llm("Item {{index}}: {{item}}") },
+        },
+      },
+      { id: "output", type: "output", position: { x: 200, y: 0 }, data: {} },
+    ],
+    edges: [
+      { id: "e-input-each", source: "input", target: "each" },
+      { id: "e-each-output", source: "each", target: "output" },
+    ],
+  };
+}
+
+/** Returns a builder graph: input → `rungs` levels of two parallel llm nodes, each reading both of the level before → output. */
+export function ladderDoc(rungs: number): BuilderDoc {
+  const nodes: BuilderDoc["nodes"] = [{ id: "input", type: "input", position: { x: 0, y: 0 }, data: {} }];
+  const edges: BuilderDoc["edges"] = [];
+  let prev = ["input"];
+  for (let r = 1; r <= rungs; r++) {
+    const level = [`l${r}`, `r${r}`];
+    level.forEach((id, side) => {
+      const reads = prev.map((p) => (p === "input" ? "{{input.topic}}" : `{{nodes.${p}}}`)).join(" / ");
+      nodes.push({ id, type: "ai", position: { x: r * 10, y: side * 10 }, data: llm(`Rung ${r}: ${reads}`) });
+      for (const p of prev) edges.push({ id: `e-${p}-${id}`, source: p, target: id });
+    });
+    prev = level;
+  }
+  nodes.push({ id: "output", type: "output", position: { x: (rungs + 1) * 10, y: 0 }, data: {} });
+  for (const p of prev) edges.push({ id: `e-${p}-output`, source: p, target: "output" });
+  return {
+    id: `ladder-${rungs}`,
+    name: `Ladder of ${rungs} rungs`,
+    variables: [{ name: "topic", type: "string", defaultValue: "bench" }],
+    nodes,
+    edges,
+  };
+}
+
+/** Returns a compiled map over `input.items`. */
+export const compiledMap = (concurrency?: number): CompiledWorkflow => compiled(mapDoc(concurrency));
+
+/** Returns a compiled ladder of `rungs` levels of two nodes (2 × rungs + 2 nodes). */
+export const compiledLadder = (rungs: number): CompiledWorkflow => compiled(ladderDoc(rungs));

@@ -32,7 +32,8 @@ export type PayloadRef = z.infer<typeof PayloadRef>;
 
 export const StepRecord = z.object({
   nodeId: z.string().min(1),
-  name: z.string().regex(/^node-.+-[a-z]+(-\d+)?$/),
+  /** `node-<id>-<type>`, a map item `node-<id>-map-<i>`, or a chunk of a big map's items `node-<id>-map-<first>-<last>`. */
+  name: z.string().regex(/^node-.+-[a-z]+(-\d+){0,2}$/),
   type: z.string().min(1),
   status: StepStatus,
   attempt: z.number().int().min(1),

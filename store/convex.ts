@@ -28,15 +28,13 @@ import {
   iteratePages,
   StoreInputError,
 } from "./input.ts";
-import {
-  type ControlStore,
-  DEFAULT_WORKSPACE,
-  type PairRole,
-  type ResultPage,
-  type ResultQuery,
-  type ShadowPair,
-  type StoredParityResult,
-  spendKey,
+import type {
+  ControlStore,
+  PairRole,
+  ResultPage,
+  ResultQuery,
+  ShadowPair,
+  StoredParityResult,
 } from "./port.ts";
 
 /** What the store needs of a Convex client; ConvexHttpClient (with an admin key) and convex-test's `t` both fit. */
@@ -186,22 +184,16 @@ export function convexStore(
       return iteratePages((q) => store.listResults(q), query, Math.min(pageSize, CONVEX_MAX_PAGE));
     },
 
-    // The shadowSpend row's workflowId holds spendKey(workspace, workflow): spend is per tenant's workflow.
-    async addShadowSpend(
-      workflowId: string,
-      day: string,
-      usd: number,
-      workspaceId = DEFAULT_WORKSPACE,
-    ): Promise<number> {
+    async addShadowSpend(workflowId: string, day: string, usd: number): Promise<number> {
       return client.mutation(internal.parity.addSpend, {
-        workflowId: spendKey(checkId("workspaceId", workspaceId), checkId("workflowId", workflowId)),
+        workflowId: checkId("workflowId", workflowId),
         day: checkDay(day),
         usd: checkUsd(usd),
       });
     },
-    async getShadowSpend(workflowId: string, day: string, workspaceId = DEFAULT_WORKSPACE): Promise<number> {
+    async getShadowSpend(workflowId: string, day: string): Promise<number> {
       return client.query(internal.parity.getSpend, {
-        workflowId: spendKey(checkId("workspaceId", workspaceId), checkId("workflowId", workflowId)),
+        workflowId: checkId("workflowId", workflowId),
         day: checkDay(day),
       });
     },

@@ -31,18 +31,13 @@ import {
   iteratePages,
   StoreInputError,
 } from "./input.ts";
-import type { DailyRollup, RollupKey } from "../rollups/daily.ts";
-import { ROLLUPS_MIGRATION, SqliteRollups } from "./sqlite-rollups.ts";
-import {
-  type ControlStore,
-  DEFAULT_WORKSPACE,
-  type PairRole,
-  type ResultPage,
-  type ResultQuery,
-  type RollupQuery,
-  type ShadowPair,
-  type StoredParityResult,
-  spendKey,
+import type {
+  ControlStore,
+  PairRole,
+  ResultPage,
+  ResultQuery,
+  ShadowPair,
+  StoredParityResult,
 } from "./port.ts";
 
 /** Schema migrations; PRAGMA user_version counts how many have run. */
@@ -89,8 +84,6 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX imported_workflows_by_id ON imported_workflows (workflow_id, workspace_id);
   `,
-  // Daily rollups (rollups/daily.ts), kept in the transaction that stores each result.
-  ROLLUPS_MIGRATION,
 ];
 
 export interface SqliteStoreOptions {
@@ -175,7 +168,6 @@ class SqliteStore implements ControlStore {
   private readonly casFlag;
   private readonly casGlobals;
   private readonly writeResults;
-  private readonly rollups: SqliteRollups;
   private readonly takeSlot;
   private readonly writeImports;
 
@@ -229,10 +221,8 @@ class SqliteStore implements ControlStore {
       this.stmt.appendAudit.run(audit.workflowId, audit.version, JSON.stringify(audit));
       return doc;
     });
-    this.rollups = new SqliteRollups(db);
     this.writeResults = db.transaction((results: StoredParityResult[]) => {
       for (const r of results) {
-        const replaced = this.stmt.getResult.get(r.pairId, null, null);
         this.stmt.putResult.run(
           r.pairId,
           r.workflowId,
@@ -241,7 +231,6 @@ class SqliteStore implements ControlStore {
           r.comparedAt,
           JSON.stringify(r),
         );
-        this.rollups.add(r, replaced ? (JSON.parse(replaced.doc) as StoredParityResult) : null);
       }
     });
     const dropExpired = db.prepare("DELETE FROM shadow_slots WHERE key = ? AND lease_until <= ?");
@@ -371,14 +360,6 @@ class SqliteStore implements ControlStore {
     return out;
   }
 
-  async listRollups(query: RollupQuery = {}): Promise<DailyRollup[]> {
-    return this.rollups.list(query);
-  }
-
-  async countUncoveredPair(key: RollupKey, why: "dropped" | "over-budget"): Promise<void> {
-    this.db.transaction(() => this.rollups.countUncovered(key, why)).immediate();
-  }
-
   async putResult(input: unknown): Promise<void> {
     this.writeResults([checkResult(input)]);
   }
@@ -441,20 +422,12 @@ class SqliteStore implements ControlStore {
     return iteratePages((q) => this.listResults(q), query, pageSize);
   }
 
-  // The workflow_id column holds spendKey(workspace, workflow): spend is per tenant's workflow.
-  async addShadowSpend(
-    workflowId: string,
-    day: string,
-    usd: number,
-    workspaceId = DEFAULT_WORKSPACE,
-  ): Promise<number> {
-    const key = spendKey(checkId("workspaceId", workspaceId), checkId("workflowId", workflowId));
-    return this.stmt.addSpend.get(key, checkDay(day), checkUsd(usd))!.usd;
+  async addShadowSpend(workflowId: string, day: string, usd: number): Promise<number> {
+    return this.stmt.addSpend.get(checkId("workflowId", workflowId), checkDay(day), checkUsd(usd))!.usd;
   }
 
-  async getShadowSpend(workflowId: string, day: string, workspaceId = DEFAULT_WORKSPACE): Promise<number> {
-    const key = spendKey(checkId("workspaceId", workspaceId), checkId("workflowId", workflowId));
-    return this.stmt.getSpend.get(key, checkDay(day))?.usd ?? 0;
+  async getShadowSpend(workflowId: string, day: string): Promise<number> {
+    return this.stmt.getSpend.get(checkId("workflowId", workflowId), checkDay(day))?.usd ?? 0;
   }
 
   async acquireShadowSlot(key: string, limit: number, leaseMs: number, holderId: string): Promise<boolean> {

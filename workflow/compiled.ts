@@ -118,3 +118,8 @@ export function stepLabel(id: string, type: CompiledNodeType): string {
 export function mapItemLabel(id: string, index: number): string {
   return `node-${id}-map-${index}`;
 }
+
+/** Returns the step name of a chunk of a map node's items, `first` to `last` inclusive (0-based). */
+export function mapChunkLabel(id: string, first: number, last: number): string {
+  return `node-${id}-map-${first}-${last}`;
+}

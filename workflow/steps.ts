@@ -55,7 +55,8 @@ export interface HttpPolicy {
  */
 export interface StepRunner {
   /**
-   * Runs `work` as the step named `label` (`node-<id>-<type>` or `node-<id>-map-<i>`) and returns its
+   * Runs `work` as the step named `label` (`node-<id>-<type>`, `node-<id>-map-<i>`, or a chunk of a big
+   * map's items `node-<id>-map-<first>-<last>`) and returns its
    * outcome. Throwing fails the node and, with it, the run.
    */
   runStep(label: string, node: CompiledNode, work: () => Promise<NodeOutcome>): Promise<NodeOutcome>;

@@ -1,8 +1,8 @@
 // In what order do a workflow's nodes run, which are skipped, and what does the run answer? The graph walk both executors share.
-import { type CompiledNode, type CompiledWorkflow, mapItemLabel } from "./compiled.ts";
+import { type CompiledNode, type CompiledWorkflow, mapChunkLabel, mapItemLabel } from "./compiled.ts";
 import { ErrorCode, NodeError } from "./errors.ts";
 import { runNode } from "./nodes/index.ts";
-import { mapItems, mapOutcome, runMapItems } from "./nodes/map.ts";
+import { chunkOutcome, mapChunkSize, mapItems, mapOutcome, runMapItems } from "./nodes/map.ts";
 import type { NodeScope } from "./nodes/scope.ts";
 import type { NodeEnv, NodeOutcome, StepRunner } from "./steps.ts";
 
@@ -42,6 +42,10 @@ export async function walkWorkflow(
 ): Promise<WalkResult> {
   const parallelism = Math.max(1, Math.floor(options.parallelism ?? 8));
   const nodes = workflow.topologicallySortedNodes;
+  const steps: StepBudget = {
+    nodeCount: nodes.length,
+    mapNodeCount: nodes.filter((n) => n.type === "map").length,
+  };
   const graph = indexGraph(workflow);
   const visibleTo = ancestorFinder(graph.prerequisites);
   const state: State[] = nodes.map(() => "pending");
@@ -102,7 +106,7 @@ export async function walkWorkflow(
       woken = true;
       wake?.();
     };
-    runOne(node, scopeFor(i), runner, env).then(
+    runOne(node, scopeFor(i), runner, env, steps).then(
       (outcome) => {
         outputs.set(i, outcome.output);
         state[i] = "completed";
@@ -168,12 +172,23 @@ export async function walkWorkflow(
   return { output: outputs.has(outputIndex) ? (outputs.get(outputIndex) ?? null) : null, results, skipped };
 }
 
-/** Runs one node as its step; a map node runs its items as steps first, then its own step. */
+/** What the step plan of a map needs to know of its run: how many nodes, and how many of them are maps. */
+interface StepBudget {
+  nodeCount: number;
+  mapNodeCount: number;
+}
+
+/**
+ * Runs one node as its step; a map node runs its items as steps first, then its own step. A map with more
+ * items than the run's step budget leaves room for runs its items in chunks, a step per chunk
+ * (`node-<id>-map-<first>-<last>`, see mapChunkSize), each chunk's items at the map's concurrency.
+ */
 async function runOne(
   node: CompiledNode,
   scope: NodeScope,
   runner: StepRunner,
   env: NodeEnv,
+  budget: StepBudget,
 ): Promise<NodeOutcome> {
   if (node.type !== "map") return runner.runStep(node.label, node, () => runNode(node, scope, env));
   let items: unknown[];
@@ -183,8 +198,37 @@ async function runOne(
     // A bad items expression fails the map's own step, so the failure is recorded where it belongs.
     return runner.runStep(node.label, node, () => Promise.reject(err));
   }
-  const itemOutcomes = await runMapItems(node, items, scope, env, (index, work) =>
-    runner.runStep(mapItemLabel(node.id, index), node, work),
+  const size = mapChunkSize(items.length, budget.nodeCount, budget.mapNodeCount);
+  if (size === 1) {
+    const itemOutcomes = await runMapItems(node, items, scope, env, (index, work) =>
+      runner.runStep(mapItemLabel(node.id, index), node, work),
+    );
+    return runner.runStep(node.label, node, async () => mapOutcome(items, itemOutcomes));
+  }
+  // Chunks are the units now: they run at the map's concurrency, each running its items one after another.
+  const chunks = Array.from({ length: Math.ceil(items.length / size) }, (_, c) =>
+    items.slice(c * size, (c + 1) * size),
+  );
+  const chunkOutcomes = await runMapItems(node, chunks, scope, env, (c, _work) => {
+    const first = c * size;
+    return runner.runStep(mapChunkLabel(node.id, first, first + chunks[c].length - 1), node, async () => {
+      const outcomes = await runMapItems(
+        { ...node, config: { ...(node.config as object), concurrency: 1 } } as CompiledNode,
+        chunks[c],
+        scope,
+        env,
+        (_i, work) => work(),
+        first,
+      );
+      return chunkOutcome(outcomes);
+    });
+  });
+  const itemOutcomes = chunkOutcomes.flatMap((chunk) =>
+    (chunk.output as unknown[]).map((output, i) => ({
+      ...chunk,
+      output,
+      input: (chunk.input as unknown[])[i],
+    })),
   );
   return runner.runStep(node.label, node, async () => mapOutcome(items, itemOutcomes));
 }

@@ -176,3 +176,47 @@ describe.each(modes)("runEmbedded ($mode)", ({ checkpointing }) => {
     expect(bodyRuns).toBe(2);
   });
 });
+
+describe("runEmbedded: parallel steps under checkpointing", () => {
+  it("runs parallel groups inside the execution that found them: executions do not grow with width or depth", async () => {
+    const ran: string[] = [];
+    const fn = inngest.createFunction(
+      { id: "wide", triggers: [{ event: "e" }], retries: 2 },
+      async ({ step }) => {
+        let level = ["start"];
+        for (let d = 0; d < 20; d++) {
+          level = await Promise.all(
+            Array.from({ length: 50 }, (_, i) =>
+              step.run(`d${d}-${i}`, async () => {
+                ran.push(`d${d}-${i}`);
+                return `${level.length}:${i}`;
+              }),
+            ),
+          );
+        }
+        return level.length;
+      },
+    );
+    const events: StepEvent[] = [];
+    const out = await runEmbedded(fn, event, { ...fast, onStep: (e) => events.push(e) });
+    expect(out).toMatchObject({ status: "completed", output: 50 });
+    expect(ran).toHaveLength(1_000);
+    expect(new Set(ran).size).toBe(1_000);
+    expect(events.filter((e) => e.status === "completed")).toHaveLength(1_000);
+    // 1,000 steps in groups of 50, twenty deep: one execution, where re-entering per step took 1,000+.
+    expect(out.stats.executions).toBe(1);
+  });
+
+  it("retries a failed member of a parallel group alone, and ends the run when one fails for good", async () => {
+    const { fn, calls } = harness({ p2: [new Error("x"), new Error("y"), new Error("z")] });
+    const events: StepEvent[] = [];
+    const out = await runEmbedded(fn, event, { ...fast, onStep: (e) => events.push(e) });
+    expect(out).toMatchObject({ status: "failed", step: "p2", error: { message: "z" } });
+    expect(calls).toEqual({ a: 1, p1: 1, p2: 3, p3: 1 });
+    expect(events.filter((e) => e.name === "p2").map((e) => [e.status, e.attempt, e.willRetry])).toEqual([
+      ["failed", 0, true],
+      ["failed", 1, true],
+      ["failed", 2, false],
+    ]);
+  });
+});

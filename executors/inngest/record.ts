@@ -70,9 +70,12 @@ export interface RunState {
   summarySteps?: StepRecord[];
 }
 
-/** Returns the node a step label belongs to (`node-<id>-<type>` or `node-<id>-map-<i>`), or undefined. */
+/**
+ * Returns the node a step label belongs to (`node-<id>-<type>`, `node-<id>-map-<i>` or a chunk's
+ * `node-<id>-map-<first>-<last>`), or undefined.
+ */
 export function nodeForLabel(workflow: CompiledWorkflow, label: string): CompiledNode | undefined {
-  const item = /^(.*-map)-\d+$/.exec(label);
+  const item = /^(.*-map)-\d+(?:-\d+)?$/.exec(label);
   const base = item ? item[1] : label;
   return workflow.topologicallySortedNodes.find((n) => n.label === label || (item && n.label === base));
 }
@@ -215,7 +218,7 @@ function observedStep(node: CompiledNode, o: ObservedStep, runStatus: RunStatus)
 }
 
 function itemIndex(name: string): number {
-  const m = /-map-(\d+)$/.exec(name);
+  const m = /-map-(\d+)(?:-\d+)?$/.exec(name);
   return m ? Number(m[1]) : Number.MAX_SAFE_INTEGER;
 }
 

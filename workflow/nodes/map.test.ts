@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MapConfig } from "../compiled.ts";
 import type { NodeOutcome } from "../steps.ts";
-import { mapItems, runMap, runMapItems } from "./map.ts";
+import { MAX_RUN_STEPS, mapChunkSize, mapItems, runMap, runMapItems } from "./map.ts";
 import { EchoProvider, nodeFailure, testEnv, testNode } from "./test-kit.ts";
 
 const scope = { input: { docs: ["x", "yy", "zzz"] }, results: { in: { docs: ["x", "yy", "zzz"] } } };
@@ -92,5 +92,25 @@ describe("map node", () => {
     );
     expect(err.code).toBe("CANCELED");
     expect(started).toEqual([]);
+  });
+});
+
+describe("mapChunkSize", () => {
+  it("keeps a step per item while the run's steps fit, and chunks so they stay within MAX_RUN_STEPS", () => {
+    expect(MAX_RUN_STEPS).toBeLessThan(1_000);
+    // 3 nodes (input, map, output): room for 897 item steps.
+    expect(mapChunkSize(897, 3, 1)).toBe(1);
+    expect(mapChunkSize(898, 3, 1)).toBe(2);
+    expect(mapChunkSize(1_500, 3, 1)).toBe(2);
+    expect(mapChunkSize(10_000, 3, 1)).toBe(12);
+    expect(mapChunkSize(100_000, 3, 1)).toBe(112);
+    // Two maps share the room.
+    expect(mapChunkSize(600, 4, 2)).toBe(2);
+    // No room at all: one chunk of everything.
+    expect(mapChunkSize(50, 950, 1)).toBe(50);
+    for (const n of [1, 899, 5_000, 10_000, 123_457]) {
+      const size = mapChunkSize(n, 3, 1);
+      expect(Math.ceil(n / size) + 3).toBeLessThanOrEqual(MAX_RUN_STEPS);
+    }
   });
 });

@@ -50,6 +50,8 @@ export async function runMapItems(
   scope: NodeScope,
   env: NodeEnv,
   runItem: RunItem,
+  /** The index of `items[0]` among the map's items (a chunk's first item): what scripts see as `index`. */
+  offset = 0,
 ): Promise<NodeOutcome[]> {
   const { concurrency } = node.config as MapConfig;
   const limit = pLimit(Math.max(1, Math.floor(concurrency) || 1));
@@ -65,7 +67,7 @@ export async function runMapItems(
           return undefined;
         }
         try {
-          return await runItem(index, () => runMapTask(node, scope, item, index, env));
+          return await runItem(index, () => runMapTask(node, scope, item, offset + index, env));
         } catch (err) {
           stopped = true;
           failures.set(index, err);
@@ -76,6 +78,53 @@ export async function runMapItems(
   );
   if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
   return outcomes as NodeOutcome[];
+}
+
+/**
+ * The most steps the walk lets one run take. Production Inngest allows 1,000 steps per run; this leaves
+ * room for retries' bookkeeping and for a graph edited to a few more nodes between compile and run.
+ */
+export const MAX_RUN_STEPS = 900;
+
+/**
+ * Returns how many items each of a map's steps runs: 1 (a step per item, `node-<id>-map-<i>`) while the
+ * run's steps stay within MAX_RUN_STEPS, else the least chunk size that keeps them there (a step per chunk,
+ * `node-<id>-map-<first>-<last>`). The run's other steps are its nodes (one each, a map's own included);
+ * the room left is shared equally by its map nodes. Both executors plan alike, so their steps pair by name.
+ */
+export function mapChunkSize(itemCount: number, nodeCount: number, mapNodeCount: number): number {
+  const room = Math.floor((MAX_RUN_STEPS - nodeCount) / Math.max(1, mapNodeCount));
+  if (room <= 0) return Math.max(1, itemCount);
+  return itemCount <= room ? 1 : Math.ceil(itemCount / room);
+}
+
+/**
+ * Returns one chunk's outcome from its items' outcomes: the items' outputs in order, their inputs in order,
+ * usage summed (cost unknown when any item's is), the model of its first item.
+ */
+export function chunkOutcome(itemOutcomes: readonly NodeOutcome[]): NodeOutcome {
+  let input = 0;
+  let output = 0;
+  let counted = false;
+  let costUsd: number | null = 0;
+  for (const o of itemOutcomes) {
+    if (o.tokens) {
+      counted = true;
+      input += o.tokens.input;
+      output += o.tokens.output;
+    }
+    costUsd = costUsd === null || o.costUsd === null ? null : costUsd + o.costUsd;
+  }
+  const first = itemOutcomes[0];
+  return {
+    output: itemOutcomes.map((o) => o.output),
+    input: itemOutcomes.map((o) => o.input),
+    tokens: counted ? { input, output, total: input + output } : null,
+    costUsd: costUsd === null ? null : Math.round(costUsd * 1e9) / 1e9,
+    model: first?.model ?? null,
+    ...(first?.settings && { settings: first.settings }),
+    ...(itemOutcomes.some((o) => o.sideEffecting) && { sideEffecting: true }),
+  };
 }
 
 /** Returns the map node's own outcome: item outputs in order; usage stays on the item steps. */
