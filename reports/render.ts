@@ -17,15 +17,15 @@ export function renderMarkdown(report: Report): string {
       `(match ${report.totals.verdicts.match}, tolerated ${report.totals.verdicts.tolerated}, ` +
       `mismatch ${report.totals.verdicts.mismatch}, shadow-timeout ${report.totals.verdicts["shadow-timeout"]}).`,
     "",
-    "| workflow | pairs | parity | mismatch | timeout | token Δ | cost Δ (USD) |",
-    "|---|---:|---:|---:|---:|---:|---:|",
+    "| workflow | workspace | pairs | parity | mismatch | timeout | token Δ | cost Δ (USD) |",
+    "|---|---|---:|---:|---:|---:|---:|---:|",
     ...report.workflows.map(
       (w) =>
-        `| ${w.workflowId} | ${w.pairs} | ${pct(w.parityRate)} | ${w.verdicts.mismatch} | ${w.verdicts["shadow-timeout"]} | ${w.tokenDelta} | ${w.costDeltaUsd} |`,
+        `| ${w.workflowId} | ${w.workspaceId} | ${w.pairs} | ${pct(w.parityRate)} | ${w.verdicts.mismatch} | ${w.verdicts["shadow-timeout"]} | ${w.tokenDelta} | ${w.costDeltaUsd} |`,
     ),
   ];
   for (const w of report.workflows) {
-    lines.push("", `## ${w.workflowId}`, "");
+    lines.push("", `## ${w.workflowId} (workspace ${w.workspaceId})`, "");
     lines.push(`- flag versions: ${w.flagVersions.join(", ") || "–"}`);
     for (const [executor, l] of Object.entries(w.latency)) {
       lines.push(`- ${executor}: ${l.runs} runs, p50 ${ms(l.p50Ms)}, p95 ${ms(l.p95Ms)}`);

@@ -28,13 +28,15 @@ import {
   iteratePages,
   StoreInputError,
 } from "./input.ts";
-import type {
-  ControlStore,
-  PairRole,
-  ResultPage,
-  ResultQuery,
-  ShadowPair,
-  StoredParityResult,
+import {
+  type ControlStore,
+  DEFAULT_WORKSPACE,
+  type PairRole,
+  type ResultPage,
+  type ResultQuery,
+  type ShadowPair,
+  type StoredParityResult,
+  spendKey,
 } from "./port.ts";
 
 /** What the store needs of a Convex client; ConvexHttpClient (with an admin key) and convex-test's `t` both fit. */
@@ -184,16 +186,22 @@ export function convexStore(
       return iteratePages((q) => store.listResults(q), query, Math.min(pageSize, CONVEX_MAX_PAGE));
     },
 
-    async addShadowSpend(workflowId: string, day: string, usd: number): Promise<number> {
+    // The shadowSpend row's workflowId holds spendKey(workspace, workflow): spend is per tenant's workflow.
+    async addShadowSpend(
+      workflowId: string,
+      day: string,
+      usd: number,
+      workspaceId = DEFAULT_WORKSPACE,
+    ): Promise<number> {
       return client.mutation(internal.parity.addSpend, {
-        workflowId: checkId("workflowId", workflowId),
+        workflowId: spendKey(checkId("workspaceId", workspaceId), checkId("workflowId", workflowId)),
         day: checkDay(day),
         usd: checkUsd(usd),
       });
     },
-    async getShadowSpend(workflowId: string, day: string): Promise<number> {
+    async getShadowSpend(workflowId: string, day: string, workspaceId = DEFAULT_WORKSPACE): Promise<number> {
       return client.query(internal.parity.getSpend, {
-        workflowId: checkId("workflowId", workflowId),
+        workflowId: spendKey(checkId("workspaceId", workspaceId), checkId("workflowId", workflowId)),
         day: checkDay(day),
       });
     },

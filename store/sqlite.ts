@@ -31,13 +31,15 @@ import {
   iteratePages,
   StoreInputError,
 } from "./input.ts";
-import type {
-  ControlStore,
-  PairRole,
-  ResultPage,
-  ResultQuery,
-  ShadowPair,
-  StoredParityResult,
+import {
+  type ControlStore,
+  DEFAULT_WORKSPACE,
+  type PairRole,
+  type ResultPage,
+  type ResultQuery,
+  type ShadowPair,
+  type StoredParityResult,
+  spendKey,
 } from "./port.ts";
 
 /** Schema migrations; PRAGMA user_version counts how many have run. */
@@ -422,12 +424,20 @@ class SqliteStore implements ControlStore {
     return iteratePages((q) => this.listResults(q), query, pageSize);
   }
 
-  async addShadowSpend(workflowId: string, day: string, usd: number): Promise<number> {
-    return this.stmt.addSpend.get(checkId("workflowId", workflowId), checkDay(day), checkUsd(usd))!.usd;
+  // The workflow_id column holds spendKey(workspace, workflow): spend is per tenant's workflow.
+  async addShadowSpend(
+    workflowId: string,
+    day: string,
+    usd: number,
+    workspaceId = DEFAULT_WORKSPACE,
+  ): Promise<number> {
+    const key = spendKey(checkId("workspaceId", workspaceId), checkId("workflowId", workflowId));
+    return this.stmt.addSpend.get(key, checkDay(day), checkUsd(usd))!.usd;
   }
 
-  async getShadowSpend(workflowId: string, day: string): Promise<number> {
-    return this.stmt.getSpend.get(checkId("workflowId", workflowId), checkDay(day))?.usd ?? 0;
+  async getShadowSpend(workflowId: string, day: string, workspaceId = DEFAULT_WORKSPACE): Promise<number> {
+    const key = spendKey(checkId("workspaceId", workspaceId), checkId("workflowId", workflowId));
+    return this.stmt.getSpend.get(key, checkDay(day))?.usd ?? 0;
   }
 
   async acquireShadowSlot(key: string, limit: number, leaseMs: number, holderId: string): Promise<boolean> {
