@@ -112,6 +112,8 @@ export async function runDemo(store: ControlStore, options: DemoOptions): Promis
         ...defaultFlagState(),
         stage: "shadow",
         samplePct: 100,
+        // Flags are per (workspace, workflow): the stage is the demo workspace's.
+        workspaceOverrides: { [options.workspaceId]: { stage: "shadow", samplePct: 100 } },
         ...(divergent ? { shadowProvider: "live" as const, dailyBudgetUsd: 1 } : {}),
       },
       actor: "demo",

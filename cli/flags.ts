@@ -11,7 +11,7 @@ import {
   type GlobalsState,
   ShadowProvider,
 } from "../flags/flag.ts";
-import { resolveRoute } from "../flags/route.ts";
+import { DEFAULT_WORKSPACE, resolveRoute } from "../flags/route.ts";
 import { STAGES, Stage } from "../flags/stage.ts";
 import type { ControlStore } from "../store/port.ts";
 import { UsageError } from "./exit.ts";
@@ -165,7 +165,8 @@ async function get(store: ControlStore, workflowId: string, options: { json?: bo
     store.getGlobals(),
     store.listAudit(workflowId),
   ]);
-  const route = resolveRoute(flag, globals, "");
+  // The flag's own stage is workspace default's (overrides are the other workspaces' stages).
+  const route = resolveRoute(flag, globals, DEFAULT_WORKSPACE);
   if (options.json) {
     printJson({ workflowId, flag, globals, route, audit });
     return;

@@ -9,7 +9,7 @@ const trigger = v.union(v.literal("http"), v.literal("cron"), v.literal("interna
 /**
  * Starts a run of a workspace's stored workflow on the executor its flag names and returns as soon as
  * that executor accepted it: `{ ok: true, runId, executor, shadow, pairId }`, or `{ ok: false, code,
- * message }` (WORKFLOW_NOT_FOUND, WORKFLOW_INVALID, INPUT_INVALID, RUN_ID_TAKEN). Idempotent on runId.
+ * message }` (WORKFLOW_NOT_FOUND, WORKFLOW_INVALID, INPUT_INVALID). Idempotent on (workspace, runId).
  * The HTTP route calls it after checking the API key; the builder's cron and other trusted callers call
  * it directly: `ctx.scheduler.runAfter(0, internal.dispatch.start, { workspaceId, workflowId, inputJson, trigger: "cron" })`.
  */

@@ -18,7 +18,6 @@ const STATUS_OF: Record<string, number> = {
   FORBIDDEN: 403,
   WORKFLOW_NOT_FOUND: 404,
   INPUT_INVALID: 400,
-  RUN_ID_TAKEN: 409,
   WORKFLOW_INVALID: 422,
 };
 
@@ -26,7 +25,7 @@ const STATUS_OF: Record<string, number> = {
  * Body `{ input, runId?, workspaceId? }` (the key's own workspace when workspaceId is absent);
  * `Authorization: Bearer <API key>` holding runs:write. Answers 202 `{ runId, executor, shadow }`;
  * 400 bad JSON or input, 401 no or unknown key, 403 another workspace's key or a missing scope,
- * 404 unknown workflow, 409 a runId another workspace uses, 422 a stored workflow that does not compile.
+ * 404 unknown workflow, 422 a stored workflow that does not compile. Run ids are per workspace.
  */
 export const startRunHttp = httpAction(async (ctx, request) => {
   const url = new URL(request.url);

@@ -1,5 +1,5 @@
 // Which Inngest event and run stand behind our runId? The InngestExecutor's persisted index, one row per run.
-import { ConvexError, v } from "convex/values";
+import { v } from "convex/values";
 import { redact } from "../lib/redact.ts";
 import { internalMutation, internalQuery } from "./_generated/server";
 import { kickPoller } from "./mirror";
@@ -57,11 +57,9 @@ export const put = internalMutation({
     });
     const existing = await ctx.db
       .query("inngestRuns")
-      .withIndex("by_run", (q) => q.eq("runId", args.runId))
+      .withIndex("by_workspace_run", (q) => q.eq("workspaceId", args.workspaceId).eq("runId", args.runId))
       .unique();
     if (existing) {
-      if (existing.workspaceId !== args.workspaceId)
-        throw new ConvexError({ code: "RUN_ID_TAKEN", message: `runId ${args.runId} is already in use` });
       await ctx.db.patch(existing._id, {
         eventId: args.eventId,
         inngestRunId: args.inngestRunId ?? existing.inngestRunId,

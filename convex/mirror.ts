@@ -35,13 +35,12 @@ async function mirroredRun(
   workspaceId: string,
   runId: string,
 ): Promise<Doc<"runs"> | null> {
+  // Run ids are per workspace: another tenant's run with the same id is not this one.
   const run = await ctx.db
     .query("runs")
-    .withIndex("by_run", (q) => q.eq("runId", runId))
+    .withIndex("by_workspace_run", (q) => q.eq("workspaceId", workspaceId).eq("runId", runId))
     .unique();
   if (!run) return null;
-  if (run.workspaceId !== workspaceId)
-    throw new ConvexError({ code: "RUN_ID_TAKEN", message: `runId ${runId} is already in use` });
   // A legacy row with this id is another executor's run: the mirror never overwrites it.
   if (run.mirroredFrom !== "inngest")
     throw new ConvexError({ code: "RUN_NOT_MIRRORED", message: `run ${runId} was not executed on Inngest` });
@@ -148,6 +147,7 @@ export const upsertStep = internalMutation({
     const step = await ctx.db
       .query("steps")
       .withIndex("by_run_name", (q) => q.eq("runId", args.runId).eq("name", args.name))
+      .filter((q) => q.eq(q.field("workspaceId"), args.workspaceId))
       .unique();
     if (step) {
       const patch = changes(step, next);
@@ -180,7 +180,13 @@ export const appendLogOnce = internalMutation({
     const same = await ctx.db
       .query("logs")
       .withIndex("by_run", (q) => q.eq("runId", args.runId).eq("at", args.at))
-      .filter((q) => q.and(q.eq(q.field("message"), message), q.eq(q.field("step"), args.step)))
+      .filter((q) =>
+        q.and(
+          q.eq(q.field("workspaceId"), args.workspaceId),
+          q.eq(q.field("message"), message),
+          q.eq(q.field("step"), args.step),
+        ),
+      )
       .first();
     if (same) return;
     await ctx.db.insert("logs", { ...args, message });

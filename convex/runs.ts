@@ -17,13 +17,6 @@ import { recordError } from "./schema";
 
 const TERMINAL = new Set(["completed", "failed", "canceled"]);
 
-async function runById(ctx: QueryCtx, runId: string): Promise<Doc<"runs"> | null> {
-  return await ctx.db
-    .query("runs")
-    .withIndex("by_run", (q) => q.eq("runId", runId))
-    .unique();
-}
-
 async function runInWorkspace(ctx: QueryCtx, workspaceId: string, runId: string) {
   return await ctx.db
     .query("runs")
@@ -57,13 +50,10 @@ export const startArgs = {
 export const startCompiled = internalMutation({
   args: startArgs,
   handler: async (ctx, args) => {
-    const existing = await runById(ctx, args.runId);
-    if (existing) {
-      if (existing.workspaceId !== args.workspaceId) {
-        throw new ConvexError({ code: "RUN_ID_TAKEN", message: `runId ${args.runId} is already in use` });
-      }
-      return { runId: existing.runId, created: false, status: existing.status };
-    }
+    // Run ids are the workspace's own: another tenant's run with the same id is another run, and
+    // nothing here says whether one exists.
+    const existing = await runInWorkspace(ctx, args.workspaceId, args.runId);
+    if (existing) return { runId: existing.runId, created: false, status: existing.status };
     let options: ReturnType<typeof resolveRunOptions>;
     try {
       options = resolveRunOptions(args.options);
@@ -296,10 +286,12 @@ export const finish = internalMutation({
   handler: async (ctx, args) => {
     const run = await ctx.db.get(args.run);
     if (!run || TERMINAL.has(run.status)) return;
-    const steps = await ctx.db
-      .query("steps")
-      .withIndex("by_run", (q) => q.eq("runId", run.runId))
-      .collect();
+    const steps = (
+      await ctx.db
+        .query("steps")
+        .withIndex("by_run", (q) => q.eq("runId", run.runId))
+        .collect()
+    ).filter((s) => s.workspaceId === run.workspaceId);
     let input = 0;
     let output = 0;
     let cost: number | null = 0;

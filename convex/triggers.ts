@@ -1,5 +1,6 @@
 // Who may start this run, and of which workflow? The queries the run-start path (HTTP, cron, internal) reads before dispatching.
 import { ConvexError, v } from "convex/values";
+import { pairIdFor } from "../shadow/pair-id.ts";
 import { internalQuery } from "./_generated/server";
 import { hashApiKey, requireWorkspace } from "./auth";
 
@@ -72,7 +73,7 @@ export const priorStart = internalQuery({
     if (!executor) return null;
     const pair = await ctx.db
       .query("shadowPairs")
-      .withIndex("by_pair", (q) => q.eq("pairId", `pair_${runId}`))
+      .withIndex("by_pair", (q) => q.eq("pairId", pairIdFor(workspaceId, runId)))
       .unique();
     return { executor, pairId: pair?.workspaceId === workspaceId ? pair.pairId : null } as const;
   },

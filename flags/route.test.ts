@@ -38,7 +38,7 @@ describe("resolveRoute", () => {
     ["live", "inngest", "convex"],
     ["inngest", "inngest", null],
   ] as const)("stage %s → primary %s, shadow %s", (stage, primary, shadow) => {
-    const r = resolveRoute(flag({ stage }), on, "ws1");
+    const r = resolveRoute(flag({ stage }), on, "default");
     expect(r).toMatchObject({ primary, shadow, stage, reason: "flag", flagVersion: 3 });
     expect(r.samplePct).toBe(shadow ? 25 : 0);
     expect(r).toMatchObject({ shadowProvider: "live", dailyBudgetUsd: 5 });
@@ -60,19 +60,37 @@ describe("resolveRoute", () => {
       shadow: "inngest",
       samplePct: 25,
     });
-    expect(resolveRoute(f, on, "ws-else")).toMatchObject({ primary: "convex", shadow: null, reason: "flag" });
+    expect(resolveRoute(f, on, "default")).toMatchObject({ primary: "convex", shadow: null, reason: "flag" });
+    // Another tenant's workflow of the same id has no flag: the default workspace's stage is not its own.
+    expect(resolveRoute(f, on, "ws-else")).toMatchObject({
+      primary: "convex",
+      shadow: null,
+      reason: "no-flag",
+    });
   });
 
   it("does not treat inherited object keys as workspace overrides", () => {
     expect(resolveRoute(flag({ stage: "inngest" }), on, "constructor")).toMatchObject({
-      stage: "inngest",
-      reason: "flag",
+      stage: "convex",
+      reason: "no-flag",
+    });
+  });
+
+  it("keys a flag's stage by workspace: another tenant's same-named workflow is never routed by it", () => {
+    const f = flag({ stage: "live", shadowProvider: "live", dailyBudgetUsd: 9 });
+    expect(resolveRoute(f, on, "default")).toMatchObject({ primary: "inngest", shadow: "convex" });
+    expect(resolveRoute(f, on, "tenant_b")).toMatchObject({
+      primary: "convex",
+      shadow: null,
+      samplePct: 0,
+      dailyBudgetUsd: 0,
+      reason: "no-flag",
     });
   });
 
   it("sends everything to convex only under the kill switch, overrides included", () => {
     const f = flag({ stage: "inngest", workspaceOverrides: { pilot: { stage: "live" } } });
-    for (const ws of ["pilot", "ws1"]) {
+    for (const ws of ["pilot", "default"]) {
       expect(resolveRoute(f, { killSwitch: true, legacyRemoved: false }, ws)).toMatchObject({
         primary: "convex",
         shadow: null,
@@ -81,7 +99,9 @@ describe("resolveRoute", () => {
         flagVersion: 3,
       });
     }
-    expect(resolveRoute(null, { killSwitch: true, legacyRemoved: false }, "ws1").reason).toBe("kill-switch");
+    expect(resolveRoute(null, { killSwitch: true, legacyRemoved: false }, "default").reason).toBe(
+      "kill-switch",
+    );
   });
 
   it("never routes to convex once the legacy executor is removed, whatever the flag, override or kill switch", () => {
@@ -95,7 +115,7 @@ describe("resolveRoute", () => {
     ];
     for (const g of globalsList) {
       for (const f of flags) {
-        for (const ws of ["pilot", "ws1"]) {
+        for (const ws of ["pilot", "default"]) {
           const r = resolveRoute(f, g, ws);
           expect(r.primary).toBe("inngest");
           expect(r.shadow).toBeNull();
@@ -103,7 +123,7 @@ describe("resolveRoute", () => {
         }
       }
     }
-    expect(resolveRoute(flag({ stage: "inngest" }), globalsList[0], "ws1").reason).toBe("flag");
-    expect(resolveRoute(flag({ stage: "live" }), globalsList[0], "ws1").reason).toBe("legacy-removed");
+    expect(resolveRoute(flag({ stage: "inngest" }), globalsList[0], "default").reason).toBe("flag");
+    expect(resolveRoute(flag({ stage: "live" }), globalsList[0], "default").reason).toBe("legacy-removed");
   });
 });

@@ -25,29 +25,38 @@ export interface Route {
   reason: RouteReason;
 }
 
+/** The workspace a flag's own stage is for, and the one CLI commands use unless told otherwise. */
+export const DEFAULT_WORKSPACE = "default";
+
 /**
  * Returns the route for one run. Legacy removal outranks everything (nothing ever routes to Convex after it),
- * then the kill switch (everything to Convex only), then a workspace override, then the workflow's flag;
- * a missing flag means Convex only.
+ * then the kill switch (everything to Convex only), then the stage the flag sets for the run's workspace.
+ *
+ * Workflow ids are chosen per workspace, so one id names a different workflow in each tenant: a flag's
+ * stage is keyed by (workspaceId, workflowId). The document's own stage and sample are workspace
+ * `default`'s; every other workspace's are its entry in `workspaceOverrides` (`flags set <wf> <stage>
+ * --workspace W`). A workspace with neither has no flag for the workflow: Convex only, whatever another
+ * tenant's same-named workflow is set to.
  */
 export function resolveRoute(
   flag: FlagDoc | null,
   globals: Pick<Globals, "killSwitch" | "legacyRemoved">,
   workspaceId: string,
 ): Route {
-  const base = {
-    shadowProvider: flag?.shadowProvider ?? ("replay" as const),
-    dailyBudgetUsd: flag?.dailyBudgetUsd ?? 0,
-    flagVersion: flag?.version ?? 0,
-  };
   const override = flag
     ? Object.hasOwn(flag.workspaceOverrides, workspaceId)
       ? flag.workspaceOverrides[workspaceId]
       : undefined
     : undefined;
-  const stage: Stage = override?.stage ?? flag?.stage ?? "convex";
-  const samplePct = override?.samplePct ?? flag?.samplePct ?? 0;
-  const reason: RouteReason = !flag ? "no-flag" : override ? "workspace-override" : "flag";
+  const own = flag && (override || workspaceId === DEFAULT_WORKSPACE) ? flag : null;
+  const base = {
+    shadowProvider: own?.shadowProvider ?? ("replay" as const),
+    dailyBudgetUsd: own?.dailyBudgetUsd ?? 0,
+    flagVersion: flag?.version ?? 0,
+  };
+  const stage: Stage = override?.stage ?? own?.stage ?? "convex";
+  const samplePct = override?.samplePct ?? own?.samplePct ?? 0;
+  const reason: RouteReason = !own ? "no-flag" : override ? "workspace-override" : "flag";
 
   if (globals.legacyRemoved && stage !== "inngest") {
     return {

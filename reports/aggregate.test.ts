@@ -63,7 +63,7 @@ describe("aggregate", () => {
     expect(a.latency.inngest.p95Ms).toBeGreaterThan(300);
     expect(report.workflows[1]).toMatchObject({ workflowId: "wf_b", parityRate: 1 });
     const md = renderMarkdown(report);
-    expect(md).toContain("| wf_a | 4 | 50.0% | 1 | 1 | 7 | 0.001 |");
+    expect(md).toContain("| wf_a | ws_1 | 4 | 50.0% | 1 | 1 | 7 | 0.001 |");
     expect(md).toContain("`$.output.title` in 1 pair");
   });
 

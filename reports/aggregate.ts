@@ -3,6 +3,8 @@ import type { StoredParityResult, Verdict } from "../store/port.ts";
 import { LatencyHistogram } from "./histogram.ts";
 
 export interface WorkflowReport {
+  /** A workflow is a (workspace, workflow id) pair: two tenants' workflows of one id are reported apart. */
+  workspaceId: string;
   workflowId: string;
   pairs: number;
   verdicts: Record<Verdict, number>;
@@ -60,9 +62,11 @@ export async function aggregate(
   results: AsyncIterable<StoredParityResult> | Iterable<StoredParityResult>,
   options: { since?: string | null; now?: Date } = {},
 ): Promise<Report> {
-  const byWorkflow = new Map<string, Acc>();
+  const byWorkflow = new Map<string, Acc & { workspaceId: string; workflowId: string }>();
   for await (const result of results) {
-    let acc = byWorkflow.get(result.workflowId);
+    // Keyed by workspace and workflow id: another tenant's workflow of the same id is another workflow.
+    const key = JSON.stringify([result.workflowId, result.workspaceId]);
+    let acc = byWorkflow.get(key);
     if (!acc) {
       acc = {
         pairs: 0,
@@ -73,14 +77,16 @@ export async function aggregate(
         latency: new Map(),
         paths: new Map(),
         flagVersions: new Set(),
+        workspaceId: result.workspaceId,
+        workflowId: result.workflowId,
       };
-      byWorkflow.set(result.workflowId, acc);
+      byWorkflow.set(key, acc);
     }
     fold(acc, result);
   }
-  const workflows = [...byWorkflow.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([workflowId, acc]) => finish(workflowId, acc));
+  const workflows = [...byWorkflow.values()]
+    .sort((a, b) => a.workflowId.localeCompare(b.workflowId) || a.workspaceId.localeCompare(b.workspaceId))
+    .map((acc) => finish(acc.workspaceId, acc.workflowId, acc));
   const verdicts = emptyVerdicts();
   let pairs = 0;
   for (const w of workflows) {
@@ -121,12 +127,13 @@ function fold(acc: Acc, result: StoredParityResult): void {
   for (const path of new Set(summary.topPaths ?? [])) acc.paths.set(path, (acc.paths.get(path) ?? 0) + 1);
 }
 
-function finish(workflowId: string, acc: Acc): WorkflowReport {
+function finish(workspaceId: string, workflowId: string, acc: Acc): WorkflowReport {
   const latency: WorkflowReport["latency"] = {};
   for (const [executor, h] of [...acc.latency.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     latency[executor] = { runs: h.count, p50Ms: h.quantile(0.5), p95Ms: h.quantile(0.95) };
   }
   return {
+    workspaceId,
     workflowId,
     pairs: acc.pairs,
     verdicts: acc.verdicts,

@@ -181,7 +181,14 @@ async function setStage(
   await store.compareAndSetFlag({
     workflowId: workflow.workflowId,
     expectedVersion: current?.version ?? 0,
-    next: { ...defaultFlagState(), stage, samplePct, ...extra },
+    // Flags are per (workspace, workflow): the triggers' workspace ws_1 gets the stage.
+    next: {
+      ...defaultFlagState(),
+      stage,
+      samplePct,
+      ...extra,
+      workspaceOverrides: { ws_1: { stage, samplePct }, ...extra.workspaceOverrides },
+    },
     actor: "test",
     reason: "router test",
   });
@@ -210,14 +217,14 @@ describe("Router", () => {
   it("in shadow stage, compares an agreeing Inngest shadow and stores a match with the flag version", async () => {
     await setStage("shadow");
     const d = await router().dispatch(trigger("run_b"));
-    expect(d).toMatchObject({ primary: "convex", shadow: "scheduled", pairId: "pair_run_b" });
+    expect(d).toMatchObject({ primary: "convex", shadow: "scheduled", pairId: "pair_ws_1:run_b" });
     const result = await d.settled;
     expect(result?.verdict).toBe("match");
     expect(result?.flagVersion).toBe(1);
-    const records = await store.getRunRecords("pair_run_b", "ws_1");
+    const records = await store.getRunRecords("pair_ws_1:run_b", "ws_1");
     expect(records.primary?.executor).toBe("convex");
     expect(records.shadow?.executor).toBe("inngest");
-    expect(records.shadow?.shadow).toEqual({ pairId: "pair_run_b", of: "run_b" });
+    expect(records.shadow?.shadow).toEqual({ pairId: "pair_ws_1:run_b", of: "run_b" });
     // replay mode: the shadow answers from a cassette of the primary's responses
     expect(inngest.runs.get("run_b~shadow")).toBeDefined();
   });
@@ -277,13 +284,13 @@ describe("Router", () => {
     await setStage("shadow");
     const r = router();
     const d = await r.dispatch(trigger("run_later"), { follow: false });
-    expect(d).toMatchObject({ primary: "convex", shadow: "scheduled", pairId: "pair_run_later" });
+    expect(d).toMatchObject({ primary: "convex", shadow: "scheduled", pairId: "pair_ws_1:run_later" });
     expect(await d.settled).toBeNull();
     expect(inngest.submits).toBe(0);
-    expect(await store.getPair("pair_run_later")).toBeNull();
+    expect(await store.getPair("pair_ws_1:run_later")).toBeNull();
     const result = await r.followShadow(trigger("run_later"), d.route);
     expect(result?.verdict).toBe("match");
-    expect((await store.getResult("pair_run_later"))?.verdict).toBe("match");
+    expect((await store.getResult("pair_ws_1:run_later"))?.verdict).toBe("match");
     // a second follow-up of the same run (a retried job) stores nothing more
     expect(await r.followShadow(trigger("run_later"), d.route)).toBeNull();
     expect(inngest.submits).toBe(1);
@@ -297,7 +304,7 @@ describe("Router", () => {
     const results = await Promise.all(dispatches.map((d) => d.settled));
     expect(results.filter((x) => x?.verdict === "shadow-timeout")).toHaveLength(2);
     expect(r.counts().pool.dropped).toBe(2);
-    const dropped = await Promise.all(["d1", "d2", "d3", "d4"].map((id) => store.getPair(`pair_${id}`)));
+    const dropped = await Promise.all(["d1", "d2", "d3", "d4"].map((id) => store.getPair(`pair_ws_1:${id}`)));
     expect(dropped.filter((p) => p?.status === "dropped")).toHaveLength(2);
   });
 
@@ -321,11 +328,11 @@ describe("Router", () => {
     });
     const d = await r.dispatch(trigger("run_noslot"));
     expect(await d.settled).toBeNull();
-    expect(asked).toEqual(["pair_run_noslot"]);
+    expect(asked).toEqual(["pair_ws_1:run_noslot"]);
     expect(released).toEqual([]);
     expect(inngest.submits).toBe(0);
-    expect((await store.getPair("pair_run_noslot"))?.status).toBe("dropped");
-    expect(await store.getResult("pair_run_noslot")).toBeNull();
+    expect((await store.getPair("pair_ws_1:run_noslot"))?.status).toBe("dropped");
+    expect(await store.getResult("pair_ws_1:run_noslot")).toBeNull();
     expect(r.counts()).toMatchObject({ noSlot: 1, followFailures: 0 });
     // The primary ran as it would have without a shadow.
     expect(convex.runs.get("run_noslot")?.status).toBe("completed");
@@ -349,7 +356,7 @@ describe("Router", () => {
     // While the first shadow hangs, it holds the only slot: a second pair is dropped.
     const second = await r.dispatch(trigger("run_slot_b"));
     expect(await second.settled).toBeNull();
-    expect((await store.getPair("pair_run_slot_b"))?.status).toBe("dropped");
+    expect((await store.getPair("pair_ws_1:run_slot_b"))?.status).toBe("dropped");
     expect((await hung.settled)?.verdict).toBe("shadow-timeout");
     inngest.behaviour = "ok";
     const third = await r.dispatch(trigger("run_slot_c"));
@@ -365,7 +372,7 @@ describe("Router", () => {
     expect((await (await r.dispatch(trigger("b2"))).settled)?.verdict).toBe("match");
     expect(await (await r.dispatch(trigger("b3"))).settled).toBeNull();
     expect(r.counts().overBudget).toBe(1);
-    expect((await store.getPair("pair_b3"))?.status).toBe("budget-exhausted");
+    expect((await store.getPair("pair_ws_1:b3"))?.status).toBe("budget-exhausted");
   });
 
   it("with a noise baseline, does not count what differs between two primary runs (live mode)", async () => {

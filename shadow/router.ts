@@ -8,6 +8,7 @@ import { noisePaths } from "../parity/noise.ts";
 import { DEFAULT_POLICY, type ParityPolicy } from "../parity/policy.ts";
 import { type ControlStore, type StoredParityResult, utcDay } from "../store/port.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
+import { pairIdFor, shadowRunIdFor } from "./pair-id.ts";
 import type { ShadowPool } from "./pool.ts";
 import { cassetteFromPrimary } from "./primary-cassette.ts";
 import { type PairContext, reconcile, type ShadowEnd } from "./reconcile.ts";
@@ -81,6 +82,8 @@ export interface RouterCounts {
   /** Pairs dropped because no shared slot was free. */
   noSlot: number;
   followFailures: number;
+  /** Pairs not compared because the shadow's run id already held a run that is not their shadow. */
+  impostorShadows: number;
 }
 
 export class Router {
@@ -93,6 +96,7 @@ export class Router {
     overBudget: 0,
     noSlot: 0,
     followFailures: 0,
+    impostorShadows: 0,
   };
 
   constructor(options: RouterOptions) {
@@ -124,7 +128,7 @@ export class Router {
       this.#counts.sampledOut++;
       return { ...base, shadow: "sampled-out", pairId: null, settled: Promise.resolve(null) };
     }
-    const pairId = pairIdFor(trigger.runId);
+    const pairId = pairIdFor(trigger.workspaceId, trigger.runId);
     // The follow-up starts on a later turn of the event loop, so none of its work (store writes, cassette
     // files) ever runs inside the caller's request.
     const settled =
@@ -140,7 +144,7 @@ export class Router {
    * stored (dropped, over budget, a duplicate, or the follow-up failed — never thrown: the primary is unaffected).
    */
   followShadow(trigger: RunTrigger, route: Route): Promise<StoredParityResult | null> {
-    const pairId = pairIdFor(trigger.runId);
+    const pairId = pairIdFor(trigger.workspaceId, trigger.runId);
     if (!route.shadow) return Promise.resolve(null);
     return this.#follow(trigger, route, pairId).catch((err) => {
       this.#counts.followFailures++;
@@ -210,7 +214,7 @@ export class Router {
     // Everything from here on is shadow-side work, so it runs inside the bounded pool: under a burst the
     // overflow is dropped before it builds the replay answers or spends budget, never queued.
     const shadow = executors[route.shadow!];
-    const shadowRunId = `${runId}~shadow`;
+    const shadowRunId = shadowRunIdFor(runId);
     const pair: PairContext = {
       pairId,
       workspaceId,
@@ -222,7 +226,7 @@ export class Router {
     type ShadowRun = { overBudget: true } | { record: unknown; noise: string[] };
     const runShadow = async (signal: AbortSignal): Promise<ShadowRun> => {
       if (route.shadowProvider === "live") {
-        const spent = await store.getShadowSpend(workflow.workflowId, utcDay());
+        const spent = await store.getShadowSpend(workflow.workflowId, utcDay(), workspaceId);
         if (spent >= route.dailyBudgetUsd) return { overBudget: true };
       }
       const request: RunRequest = {
@@ -266,6 +270,19 @@ export class Router {
           }
           const { record, noise } = outcome.value;
           const parsed = RunRecord.safeParse(record);
+          // Submits are idempotent on runId: a run already under the shadow's id that is not this pair's
+          // shadow (someone else made it) is never compared as if it were.
+          if (parsed.success && (parsed.data.shadow?.pairId !== pairId || parsed.data.shadow?.of !== runId)) {
+            this.#counts.impostorShadows++;
+            this.#log.warn(
+              { pairId, shadowRunId },
+              "the shadow's run id holds another run; the pair is not compared",
+            );
+            await store
+              .updatePair(pairId, workspaceId, { status: "shadow-id-taken" })
+              .then(() => resolve(null), reject);
+            return;
+          }
           end = parsed.success
             ? { kind: "record", record: parsed.data }
             : {
@@ -286,7 +303,7 @@ export class Router {
           end = { kind: "broken", shadowRunId, error: errorText(outcome.error) };
         }
         if (end.kind === "record" && route.shadowProvider === "live") {
-          await store.addShadowSpend(workflow.workflowId, utcDay(), end.record.costUsd ?? 0);
+          await store.addShadowSpend(workflow.workflowId, utcDay(), end.record.costUsd ?? 0, workspaceId);
         }
         await reconcile(store, compared, primaryRecord, end).then(resolve, reject);
       });
@@ -312,10 +329,7 @@ async function rerunPrimary(
   return RunRecord.parse(await executor.waitFor(primary.workspaceId, runId, { signal }));
 }
 
-/** Returns the id of the pair a primary run's shadow belongs to (one per runId). */
-export function pairIdFor(runId: string): string {
-  return `pair_${runId}`;
-}
+export { pairIdFor, shadowRunIdFor } from "./pair-id.ts";
 
 /** Returns the primary's outputs of side-effecting nodes, which the shadow replays instead of executing. */
 export function sideEffectOutputs(workflow: CompiledWorkflow, primary: RunRecord): Record<string, unknown> {

@@ -58,7 +58,12 @@ async function shadowStage(t: ReturnType<typeof convexTest>) {
   await convexStore(t).compareAndSetFlag({
     workflowId: "wf_summary",
     expectedVersion: 0,
-    next: { ...defaultFlagState(), stage: "shadow", samplePct: 100 },
+    next: {
+      ...defaultFlagState(),
+      stage: "shadow",
+      samplePct: 100,
+      workspaceOverrides: { acme: { stage: "shadow" } },
+    },
     actor: "test",
     reason: "run-start shadow test",
   });
@@ -105,19 +110,19 @@ describe("POST /v1/workflows/{id}/runs", () => {
     await settle(t);
     const pairs = await t.run((ctx) => ctx.db.query("shadowPairs").collect());
     expect(pairs.map((p) => [p.pairId, p.workspaceId, p.workflowId, p.primaryRunId, p.status])).toEqual([
-      ["pair_rs_shadow", "acme", "wf_summary", "rs_shadow", "compared"],
+      ["pair_acme:rs_shadow", "acme", "wf_summary", "rs_shadow", "compared"],
     ]);
     const store = convexStore(t);
-    const records = await store.getRunRecords("pair_rs_shadow", "acme");
+    const records = await store.getRunRecords("pair_acme:rs_shadow", "acme");
     expect(RunRecord.parse(records.primary)).toMatchObject({ executor: "convex", status: "completed" });
     expect(RunRecord.parse(records.shadow)).toMatchObject({
       executor: "inngest",
       status: "completed",
-      shadow: { pairId: "pair_rs_shadow", of: "rs_shadow" },
+      shadow: { pairId: "pair_acme:rs_shadow", of: "rs_shadow" },
     });
     // Replay mode: the shadow answered from the primary's recorded responses, so the two agree.
     expect(records.shadow?.output).toEqual(records.primary?.output);
-    const result = await store.getResult("pair_rs_shadow", "acme");
+    const result = await store.getResult("pair_acme:rs_shadow", "acme");
     expect(result).toMatchObject({ verdict: "match", flagVersion: 1, workflowId: "wf_summary" });
   });
 
@@ -133,18 +138,18 @@ describe("POST /v1/workflows/{id}/runs", () => {
       const res = await post({ input: summaryInput, runId: "rs_full" });
       expect(await res.json()).toEqual({ runId: "rs_full", executor: "convex", shadow: "scheduled" });
       await settle(t);
-      expect((await store.getPair("pair_rs_full", "acme"))?.status).toBe("dropped");
-      expect(await store.getResult("pair_rs_full", "acme")).toBeNull();
+      expect((await store.getPair("pair_acme:rs_full", "acme"))?.status).toBe("dropped");
+      expect(await store.getResult("pair_acme:rs_full", "acme")).toBeNull();
       // The primary is unaffected; no shadow ran.
       const runs = await t.run((ctx) => ctx.db.query("runs").collect());
       expect(runs.map((r) => [r.runId, r.status])).toEqual([["rs_full", "completed"]]);
-      expect((await store.getRunRecords("pair_rs_full", "acme")).shadow).toBeNull();
+      expect((await store.getRunRecords("pair_acme:rs_full", "acme")).shadow).toBeNull();
 
       // Once that slot is released, the next run's shadow runs, and gives its slot back at the end.
       await store.releaseShadowSlot(SHADOW_SLOT_KEY, "pair_elsewhere");
       await post({ input: summaryInput, runId: "rs_free" });
       await settle(t);
-      expect((await store.getResult("pair_rs_free", "acme"))?.verdict).toBe("match");
+      expect((await store.getResult("pair_acme:rs_free", "acme"))?.verdict).toBe("match");
       expect(await t.run((ctx) => ctx.db.query("shadowSlots").collect())).toEqual([]);
     } finally {
       if (saved === undefined) delete process.env.CUTOVER_SHADOW_MAX_CONCURRENT;
@@ -157,7 +162,12 @@ describe("POST /v1/workflows/{id}/runs", () => {
     await convexStore(t).compareAndSetFlag({
       workflowId: "wf_summary",
       expectedVersion: 0,
-      next: { ...defaultFlagState(), stage: "live", samplePct: 100 },
+      next: {
+        ...defaultFlagState(),
+        stage: "live",
+        samplePct: 100,
+        workspaceOverrides: { acme: { stage: "live" } },
+      },
       actor: "test",
       reason: "run-start live test",
     });
@@ -167,11 +177,11 @@ describe("POST /v1/workflows/{id}/runs", () => {
     // Convex holds only the shadow run, marked as such; the primary ran on (embedded) Inngest.
     const runs = await t.run((ctx) => ctx.db.query("runs").collect());
     expect(runs.map((r) => [r.runId, r.status, r.shadow])).toEqual([
-      ["rs_live~shadow", "completed", { pairId: "pair_rs_live", of: "rs_live" }],
+      ["rs_live~shadow", "completed", { pairId: "pair_acme:rs_live", of: "rs_live" }],
     ]);
-    const records = await convexStore(t).getRunRecords("pair_rs_live", "acme");
+    const records = await convexStore(t).getRunRecords("pair_acme:rs_live", "acme");
     expect([records.primary?.executor, records.shadow?.executor]).toEqual(["inngest", "convex"]);
-    expect((await convexStore(t).getResult("pair_rs_live", "acme"))?.verdict).toBe("match");
+    expect((await convexStore(t).getResult("pair_acme:rs_live", "acme"))?.verdict).toBe("match");
   });
 
   it("starts one run and one pair when the same runId is posted twice", async () => {
@@ -195,7 +205,7 @@ describe("POST /v1/workflows/{id}/runs", () => {
     await convexStore(t).compareAndSetFlag({
       workflowId: "wf_summary",
       expectedVersion: 0,
-      next: { ...defaultFlagState(), stage: "inngest" },
+      next: { ...defaultFlagState(), stage: "inngest", workspaceOverrides: { acme: { stage: "inngest" } } },
       actor: "test",
       reason: "flip between a start and its retry",
     });
@@ -289,10 +299,10 @@ describe("internal.dispatch.start (cron and internal triggers)", () => {
       runId: "rs_cron",
       executor: "convex",
       shadow: "scheduled",
-      pairId: "pair_rs_cron",
+      pairId: "pair_acme:rs_cron",
     });
     await settle(t);
-    expect((await convexStore(t).getResult("pair_rs_cron", "acme"))?.verdict).toBe("match");
+    expect((await convexStore(t).getResult("pair_acme:rs_cron", "acme"))?.verdict).toBe("match");
     const missing = await t.action(internal.dispatch.start, {
       workspaceId: "globex",
       workflowId: "wf_summary",

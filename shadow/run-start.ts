@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { internal } from "../convex/_generated/api.js";
 import type { ActionCtx } from "../convex/_generated/server.js";
-import { ConvexExecutor, ConvexExecutorError } from "../executors/convex/executor.ts";
+import { ConvexExecutor } from "../executors/convex/executor.ts";
 import type { Executor } from "../executors/executor.ts";
 import { createInngestExecutor, usesRemoteInngest } from "../executors/inngest/backend.ts";
 import { ConvexRunIndex } from "../executors/inngest/convex-index.ts";
@@ -33,7 +33,7 @@ export interface StartArgs {
   provider?: string;
 }
 
-export type StartRefusal = "WORKFLOW_NOT_FOUND" | "WORKFLOW_INVALID" | "INPUT_INVALID" | "RUN_ID_TAKEN";
+export type StartRefusal = "WORKFLOW_NOT_FOUND" | "WORKFLOW_INVALID" | "INPUT_INVALID";
 
 export type StartOutcome =
   | { ok: true; runId: string; executor: ExecutorSide; shadow: ShadowDecision; pairId: string | null }
@@ -107,14 +107,9 @@ export async function startRun(ctx: ActionCtx, args: StartArgs): Promise<StartOu
     trigger: args.trigger,
     provider: args.provider ?? process.env.CUTOVER_RUN_PROVIDER ?? "openai",
   };
-  let dispatched: Awaited<ReturnType<Router["dispatch"]>>;
-  try {
-    dispatched = await routerFor(ctx).dispatch(trigger, { follow: false });
-  } catch (err) {
-    if (err instanceof ConvexExecutorError && err.code === "RUN_ID_TAKEN")
-      return refuse("RUN_ID_TAKEN", err.message);
-    throw err;
-  }
+  // Run ids are the workspace's own (another tenant's run with the same id is another run), so no
+  // start is refused for an id in use elsewhere, and none tells whether one is.
+  const dispatched = await routerFor(ctx).dispatch(trigger, { follow: false });
   if (dispatched.shadow === "scheduled") {
     // Its own scheduled action: the follow-up waits for the primary and the shadow, which may take
     // minutes, and must outlive the request that started the run.

@@ -123,10 +123,14 @@ export interface ControlStore {
     pageSize?: number,
   ): AsyncIterable<StoredParityResult>;
 
-  /** Adds to the workflow's live-shadow spend for the UTC day (YYYY-MM-DD), atomically; returns the new total. */
-  addShadowSpend(workflowId: string, day: string, usd: number): Promise<number>;
-  /** Returns the workflow's live-shadow spend for the UTC day, 0 when none. */
-  getShadowSpend(workflowId: string, day: string): Promise<number>;
+  /**
+   * Adds to the live-shadow spend of workspace `workspaceId`'s workflow for the UTC day (YYYY-MM-DD),
+   * atomically; returns the new total. Spend is kept per (workspace, workflow): another tenant's workflow
+   * of the same id has its own. The workspace is "default" when absent.
+   */
+  addShadowSpend(workflowId: string, day: string, usd: number, workspaceId?: string): Promise<number>;
+  /** Returns the live-shadow spend of the workspace's workflow for the UTC day, 0 when none. */
+  getShadowSpend(workflowId: string, day: string, workspaceId?: string): Promise<number>;
 
   /**
    * Returns true when `holderId` now holds one of `limit` slots under `key` until `leaseMs` from now (a
@@ -156,6 +160,17 @@ export interface ControlStore {
   listImportedWorkflows(query?: ImportedWorkflowQuery): Promise<ImportedWorkflowPage>;
 
   close(): Promise<void>;
+}
+
+/** The workspace a store call concerns when it names none (the CLI's default). */
+export const DEFAULT_WORKSPACE = "default";
+
+/**
+ * Returns the key spend is kept under: the workspace (percent-encoded, so it holds no `:`) and the
+ * workflow id, so two tenants' workflows of the same id never share a budget.
+ */
+export function spendKey(workspaceId: string, workflowId: string): string {
+  return `${encodeURIComponent(workspaceId)}:${workflowId}`;
 }
 
 /** Returns the UTC day (YYYY-MM-DD) budgets are counted in. */

@@ -86,11 +86,11 @@ describe("shadow pairs on the embedded executors", () => {
       );
       expect(pair.primary.executor).toBe(primary);
       expect(pair.shadow?.executor).toBe(primary === "convex" ? "inngest" : "convex");
-      expect(pair.shadow?.shadow).toEqual({ pairId: `pair_e2e_${primary}_0`, of: `e2e_${primary}_0` });
+      expect(pair.shadow?.shadow).toEqual({ pairId: `pair_ws_e2e:e2e_${primary}_0`, of: `e2e_${primary}_0` });
       expect(pair.parity?.verdict).toBe("match");
       // replay mode: the shadow's usage is the primary's, answer for answer
       expect(pair.shadow?.tokens).toEqual(pair.primary.tokens);
-      const stored = await store.getResult(`pair_e2e_${primary}_0`, "ws_e2e");
+      const stored = await store.getResult(`pair_ws_e2e:e2e_${primary}_0`, "ws_e2e");
       expect(stored?.verdict).toBe("match");
     },
   );

@@ -188,10 +188,16 @@ describe("ConvexMirrorSink (convex-test)", () => {
     src.state.current = record({ runId: "r2" });
     await mirrorRun(src, sink, "ws1", "r2");
     src.state.current = record({ runId: "r2", workspaceId: "ws2" });
-    await expect(mirrorRun(src, sink, "ws2", "r2")).rejects.toThrow(/already in use/);
+    // Run ids are per workspace: ws2's r2 is its own run, and ws1's is left as it was.
+    await mirrorRun(src, sink, "ws2", "r2");
     const runs = (await tables(t)).runs;
     expect(runs.find((r) => r.runId === "legacy")?.status).toBe("running");
-    expect(runs.filter((r) => r.runId === "r2").map((r) => r.workspaceId)).toEqual(["ws1"]);
+    expect(
+      runs
+        .filter((r) => r.runId === "r2")
+        .map((r) => r.workspaceId)
+        .sort(),
+    ).toEqual(["ws1", "ws2"]);
   });
 
   it("gives the mirrored run the provider its index entry recorded", async () => {

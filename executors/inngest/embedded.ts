@@ -1,6 +1,7 @@
 // How does the Inngest executor run without an Inngest account? The same function in-process, runs kept in memory.
 import { Inngest } from "inngest";
 import { log } from "../../lib/log.ts";
+import { runKey } from "../../lib/run-key.ts";
 import { ErrorCode } from "../../workflow/errors.ts";
 import type { NodeEnv } from "../../workflow/steps.ts";
 import { type Executor, type RunRequest, type WaitOptions, WaitTimeoutError } from "../executor.ts";
@@ -82,7 +83,8 @@ export class EmbeddedInngestExecutor implements Executor {
 
   async submit(request: RunRequest): Promise<{ runId: string }> {
     // Inngest's idempotency on event.data.runId: a second submit starts nothing.
-    if (this.runs.has(request.runId)) return { runId: request.runId };
+    // Keyed by workspace and runId: another tenant's run with the same id is another run.
+    if (this.runs.has(runKey(request.workspaceId, request.runId))) return { runId: request.runId };
     const meta = runMetaFor(request, this.options.redactPaths);
     const run: EmbeddedRun = {
       meta,
@@ -91,26 +93,26 @@ export class EmbeddedInngestExecutor implements Executor {
       cancelRequested: false,
       done: Promise.resolve(),
     };
-    this.runs.set(request.runId, run);
+    this.runs.set(runKey(request.workspaceId, request.runId), run);
     run.done = this.drive(run, request);
     return { runId: request.runId };
   }
 
   async get(workspaceId: string, runId: string): Promise<RunRecord | null> {
-    const run = this.runs.get(runId);
+    const run = this.runs.get(runKey(workspaceId, runId));
     if (!run || run.meta.workspaceId !== workspaceId) return null;
     return buildRunRecord(run.meta, { ...run.state, observed: [...run.steps.values()] }, this.payloads);
   }
 
   async cancel(workspaceId: string, runId: string): Promise<void> {
-    const run = this.runs.get(runId);
+    const run = this.runs.get(runKey(workspaceId, runId));
     if (!run || run.meta.workspaceId !== workspaceId)
       throw new Error(`no inngest run ${runId} in workspace ${workspaceId}`);
     if (!isTerminal(run.state.status)) run.cancelRequested = true;
   }
 
   async waitFor(workspaceId: string, runId: string, options: WaitOptions = {}): Promise<RunRecord> {
-    const run = this.runs.get(runId);
+    const run = this.runs.get(runKey(workspaceId, runId));
     if (!run || run.meta.workspaceId !== workspaceId)
       throw new Error(`no inngest run ${runId} in workspace ${workspaceId}`);
     const waits: Promise<unknown>[] = [run.done];
@@ -140,7 +142,8 @@ export class EmbeddedInngestExecutor implements Executor {
 
   /** Returns the executions (re-entries) a finished run took: the bench's measure of Inngest's replay cost. */
   statsOf(runId: string): EmbeddedRunStats | undefined {
-    return this.runs.get(runId)?.stats;
+    for (const run of this.runs.values()) if (run.meta.runId === runId) return run.stats;
+    return undefined;
   }
 
   private async drive(run: EmbeddedRun, request: RunRequest): Promise<void> {
@@ -154,7 +157,7 @@ export class EmbeddedInngestExecutor implements Executor {
         this.fn,
         {
           name: EXECUTE_EVENT,
-          id: eventIdFor(request.runId),
+          id: eventIdFor(request.workspaceId, request.runId),
           data: data as unknown as Record<string, unknown>,
         },
         {

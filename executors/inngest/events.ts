@@ -1,4 +1,5 @@
 // What do the execute and cancel events carry, and what do the function's steps and the function return?
+import { runKey } from "../../lib/run-key.ts";
 import type { CompiledWorkflow } from "../../workflow/compiled.ts";
 import { ErrorCode, NodeError } from "../../workflow/errors.ts";
 import type { LlmSettings } from "../../workflow/provider.ts";
@@ -24,6 +25,8 @@ export interface ExecuteEventData {
   sideEffectOutputs?: Record<string, unknown>;
   /** Replay-mode shadows: the primary's recorded LLM answers; llm calls answer from these only. */
   replay?: Cassette;
+  /** The run's deployment-wide key (workspace and runId, lib/run-key.ts): idempotency and cancellation match on it. */
+  runKey?: string;
   /** Which provider answers llm nodes ("mock", "openai", "replay:<file>"); the server's default when absent. */
   provider?: string;
 }
@@ -51,9 +54,12 @@ export interface FunctionResult {
   steps: StepRecord[];
 }
 
-/** Returns the event id a run's submit carries: Inngest drops a second event with the same id. */
-export function eventIdFor(runId: string): string {
-  return `inferpipe-run-${runId}`;
+/**
+ * Returns the event id a run's submit carries: Inngest drops a second event with the same id. Scoped by
+ * workspace (lib/run-key.ts), so another tenant's run with the same id is never taken for a repeat.
+ */
+export function eventIdFor(workspaceId: string, runId: string): string {
+  return `inferpipe-run-${runKey(workspaceId, runId)}`;
 }
 
 /** Returns the event data after checking the fields the function cannot run without. */
@@ -77,6 +83,7 @@ export function eventDataFor(request: RunRequest, provider?: string): ExecuteEve
   return {
     runId: request.runId,
     workspaceId: request.workspaceId,
+    runKey: runKey(request.workspaceId, request.runId),
     workflowId: request.workflow.workflowId,
     workflowVersionId: request.workflow.workflowVersionId,
     graph: request.workflow,

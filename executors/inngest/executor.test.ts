@@ -140,13 +140,13 @@ function mockInngest(s: Scenario) {
 const request = { runId: "r1", workspaceId: "ws1", workflow, input: { q: "hi" }, provider: "mock" };
 
 describe("InngestExecutor (REST v1, mocked)", () => {
-  it("submits one event whose id derives from the runId, once however often it is asked", async () => {
+  it("submits one event whose id derives from the workspace and runId, once however often it is asked", async () => {
     const { executor, sent } = mockInngest({ status: ["Running"], output: null, jobs: [] });
     await executor.submit(request);
     await executor.submit(request);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({
-      id: "inferpipe-run-r1",
+      id: "inferpipe-run-ws1:r1",
       name: "inferpipe/workflow.execute",
       data: {
         runId: "r1",

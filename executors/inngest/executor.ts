@@ -1,5 +1,6 @@
 // How do runs on Inngest Cloud (or a dev server) look like any other executor's? Events in, REST v1 reads out, RunRecords back.
 import type { Inngest } from "inngest";
+import { runKey } from "../../lib/run-key.ts";
 import { ErrorCode } from "../../workflow/errors.ts";
 import { type Executor, type RunRequest, type WaitOptions, WaitTimeoutError } from "../executor.ts";
 import { isTerminal, type RunRecord } from "../records.ts";
@@ -93,7 +94,7 @@ export class InngestExecutor implements Executor {
     const data = eventDataFor(request, provider);
     // The event id makes a repeated send (a retry after a lost answer) start no second run.
     const sent = await this.client.send({
-      id: eventIdFor(request.runId),
+      id: eventIdFor(request.workspaceId, request.runId),
       name: EXECUTE_EVENT,
       data,
     });
@@ -123,7 +124,7 @@ export class InngestExecutor implements Executor {
     // Not started yet (or unknown to the API): cancelOn stops it when it does start.
     await this.client.send({
       name: CANCEL_EVENT,
-      data: { runId, workspaceId },
+      data: { runId, workspaceId, runKey: runKey(workspaceId, runId) },
     });
   }
 
@@ -186,7 +187,7 @@ export class InngestExecutor implements Executor {
       const events = await this.rest.findEvents(
         {
           name: EXECUTE_EVENT,
-          id: eventIdFor(entry.meta.runId),
+          id: eventIdFor(entry.meta.workspaceId, entry.meta.runId),
           receivedAfter: new Date(
             (Number.isNaN(submitted) ? now : submitted) - EVENT_DEDUP_WINDOW_MS,
           ).toISOString(),

@@ -3,8 +3,8 @@ import type { Inngest } from "inngest";
 import type { CompiledNode } from "../../workflow/compiled.ts";
 import { NodeError } from "../../workflow/errors.ts";
 import { prepareInput } from "../../workflow/input.ts";
-import type { NodeEnv, NodeOutcome, StepRunner } from "../../workflow/steps.ts";
 import { RETRY_POLICY } from "../../workflow/retry-policy.ts";
+import type { NodeEnv, NodeOutcome, StepRunner } from "../../workflow/steps.ts";
 import { walkWorkflow } from "../../workflow/walk.ts";
 import type { StepRecord } from "../records.ts";
 import { inngestClient } from "./client.ts";
@@ -66,8 +66,10 @@ export function createExecuteWorkflow(options: OrchestratorOptions) {
       id: FUNCTION_ID,
       triggers: [{ event: EXECUTE_EVENT }],
       retries: retries as Retries,
-      idempotency: "event.data.runId",
-      cancelOn: [{ event: CANCEL_EVENT, match: "data.runId" }],
+      // Run ids are chosen per workspace: a run is its (workspace, runId) key, so one tenant's run id never
+      // de-duplicates or cancels another tenant's run.
+      idempotency: "event.data.runKey",
+      cancelOn: [{ event: CANCEL_EVENT, if: "async.data.runKey == event.data.runKey" }],
       concurrency: [{ key: "event.data.workspaceId", limit: options.concurrencyPerWorkspace ?? 10 }],
       timeouts: { finish: options.finishTimeout ?? "1h" },
     },

@@ -197,13 +197,12 @@ describe("one allow-list, the deployment's, on both executors (item 7)", () => {
       graphJson: JSON.stringify(quoteGraph),
     });
     await convexStore(t).compareAndSetFlag({
-      workspaceId: "acme",
       workflowId: "wf_quote",
       expectedVersion: 0,
-      next: { ...defaultFlagState(), stage: "shadow", samplePct: 100 },
+      next: { ...defaultFlagState(), workspaceOverrides: { acme: { stage: "shadow", samplePct: 100 } } },
       actor: "test",
       reason: "item 7",
-    } as never);
+    });
     const res = await t.fetch("/v1/workflows/wf_quote/runs", {
       method: "POST",
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
