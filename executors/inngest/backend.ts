@@ -14,8 +14,11 @@ export interface InngestBackendOptions {
   /** Where the one line naming the backend goes (stderr in the CLI). */
   announce?: (line: string) => void;
   runOptions?: Partial<RunOptions>;
-  /** Secret values the workflow's `$secret` references name. */
-  secrets?: Record<string, string>;
+  /**
+   * Workflow secrets by variable name (`CUTOVER_SECRET_<WORKSPACE>__<NAME>`): the embedded runner reads them
+   * before its environment; a served function reads only the serving process's environment.
+   */
+  secretOverlay?: Record<string, string>;
   /**
    * Where a Cloud or dev-server executor remembers submitted runs (in memory when absent). A process that
    * waits for runs another process submitted (Convex's shadow follow-up) passes the persisted index.
@@ -59,7 +62,7 @@ export function createInngestExecutor(options: InngestBackendOptions = {}): Exec
     announce(
       `inngest: ${dev ? "dev server" : "Inngest Cloud"} at ${target.baseUrl} (the function is served by \`cutover serve-inngest\`)`,
     );
-    const missing = Object.keys(options.secrets ?? {}).filter((name) => env[name] === undefined);
+    const missing = Object.keys(options.secretOverlay ?? {}).filter((name) => env[name] === undefined);
     if (missing.length > 0) announce(`inngest: the serving process must define ${missing.join(", ")}`);
     return new InngestExecutor({
       client: createInngestClient(env),
@@ -72,7 +75,7 @@ export function createInngestExecutor(options: InngestBackendOptions = {}): Exec
     "inngest: embedded runner (execute-workflow in-process via @inngest/test; no Inngest credentials set)",
   );
   return new EmbeddedInngestExecutor({
-    env: nodeEnvFactory({ httpAllowHosts: run.httpAllowHosts, secrets: options.secrets }),
+    env: nodeEnvFactory({ secretOverlay: options.secretOverlay }),
     retries,
     parallelism: run.parallelism,
     finishTimeoutMs: run.timeoutMs,
