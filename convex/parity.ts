@@ -1,5 +1,7 @@
 // How does the production control plane keep shadow pairs, their run records, parity results and shadow spend?
 // Every read of tenant data filters by the workspace it is given. Operator-only: internal functions.
+import type { StoredParityResult } from "../store/port.ts";
+import { foldResult } from "./rollups";
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import type { QueryCtx } from "./_generated/server";
@@ -114,6 +116,12 @@ export const putResults = internalMutation({
         .unique();
       if (existing) await ctx.db.replace("parityResults", existing._id, row);
       else await ctx.db.insert("parityResults", row);
+      // The row's rollup moves in the same transaction as the result it counts.
+      await foldResult(
+        ctx,
+        JSON.parse(row.resultJson) as StoredParityResult,
+        existing ? (JSON.parse(existing.resultJson) as StoredParityResult) : null,
+      );
     }
   },
 });

@@ -213,6 +213,20 @@ export default defineSchema({
     .index("by_workflow", ["workflowId", "comparedAt"])
     .index("by_workspace", ["workspaceId", "comparedAt"])
     .index("by_workspace_workflow", ["workspaceId", "workflowId", "comparedAt"]),
+  // One row per (workspace, workflow, UTC day, flag version): rollups/daily.ts, folded in the mutation that
+  // stores each result. Our own table rather than @convex-dev/aggregate: a row holds merged sketches and
+  // per-category counts, not one sortable sum, and reports read whole rows per day.
+  dailyRollups: defineTable({
+    workspaceId: v.string(),
+    workflowId: v.string(),
+    day: v.string(),
+    flagVersion: v.number(),
+    /** The DailyRollup as JSON text. */
+    rollupJson: v.string(),
+  })
+    .index("by_key", ["workspaceId", "workflowId", "day", "flagVersion"])
+    .index("by_workflow_day", ["workflowId", "day"])
+    .index("by_day", ["day"]),
   shadowSpend: defineTable({
     workflowId: v.string(),
     day: v.string(),

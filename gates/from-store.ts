@@ -1,24 +1,33 @@
 // What evidence does the store hold for a workflow's current stage? Its results under the flag's version, and its budget.
 import type { FlagDoc } from "../flags/flag.ts";
 import { stageSince } from "../flags/promotion.ts";
+import { evidenceOfRollups } from "../rollups/daily.ts";
 import { type ControlStore, utcDay } from "../store/port.ts";
 import type { GateContext } from "./evaluate.ts";
 import { addResult, type Evidence, emptyEvidence } from "./evidence.ts";
 
 /**
  * Returns the evidence of the results compared under the flag's current version (older versions are
- * another experiment and never count), at most the newest `lastPairs` of them when given.
+ * another experiment and never count): from the daily rollups, or, for the newest `lastPairs` only (the
+ * automatic rollback's window), from those results themselves.
  */
 export async function evidenceFor(
   store: ControlStore,
   flag: FlagDoc,
   options: { lastPairs?: number } = {},
 ): Promise<Evidence> {
+  if (options.lastPairs === undefined)
+    return evidenceOfRollups(
+      await store.listRollups({ workflowId: flag.workflowId, flagVersion: flag.version }),
+    );
   const evidence = emptyEvidence();
-  for await (const result of store.iterateResults({ workflowId: flag.workflowId }, 1000)) {
+  for await (const result of store.iterateResults(
+    { workflowId: flag.workflowId },
+    Math.min(1000, options.lastPairs * 4),
+  )) {
     if (result.flagVersion !== flag.version) continue;
     addResult(evidence, result);
-    if (options.lastPairs !== undefined && evidence.pairs >= options.lastPairs) break;
+    if (evidence.pairs >= options.lastPairs) break;
   }
   return evidence;
 }

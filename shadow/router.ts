@@ -162,6 +162,31 @@ export class Router {
     return resolveRoute(flag, globals, trigger.workspaceId);
   }
 
+  /**
+   * Marks a pair that will get no result (dropped for capacity, or over the live budget) and counts it in
+   * its day's rollup under the flag version that routed it, so reports show how much went unsampled.
+   */
+  async #uncovered(
+    trigger: RunTrigger,
+    route: Route,
+    pairId: string,
+    why: "dropped" | "over-budget",
+  ): Promise<void> {
+    const { store } = this.#options;
+    await store.updatePair(pairId, trigger.workspaceId, {
+      status: why === "dropped" ? "dropped" : "budget-exhausted",
+    });
+    await store.countUncoveredPair(
+      {
+        workspaceId: trigger.workspaceId,
+        workflowId: trigger.workflow.workflowId,
+        day: utcDay(),
+        flagVersion: route.flagVersion,
+      },
+      why,
+    );
+  }
+
   /** Returns the router's counters together with the shadow pool's. */
   counts(): RouterCounts & { pool: ReturnType<ShadowPool["counts"]> } {
     return { ...this.#counts, pool: this.#options.pool.counts() };
@@ -189,7 +214,7 @@ export class Router {
     if (!(await slots.acquire(pairId))) {
       this.#counts.noSlot++;
       this.#log.warn({ pairId }, "no shadow slot free; the pair is dropped");
-      await store.updatePair(pairId, workspaceId, { status: "dropped" });
+      await this.#uncovered(trigger, route, pairId, "dropped");
       return null;
     }
     try {
@@ -263,9 +288,7 @@ export class Router {
         if (outcome.kind === "done") {
           if (!("record" in outcome.value)) {
             this.#counts.overBudget++;
-            await store
-              .updatePair(pairId, workspaceId, { status: "budget-exhausted" })
-              .then(() => resolve(null), reject);
+            await this.#uncovered(trigger, route, pairId, "over-budget").then(() => resolve(null), reject);
             return;
           }
           const { record, noise } = outcome.value;
@@ -308,7 +331,7 @@ export class Router {
         await reconcile(store, compared, primaryRecord, end).then(resolve, reject);
       });
       if (!accepted) {
-        store.updatePair(pairId, workspaceId, { status: "dropped" }).then(() => resolve(null), reject);
+        this.#uncovered(trigger, route, pairId, "dropped").then(() => resolve(null), reject);
       }
     });
   }

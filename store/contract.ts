@@ -694,5 +694,54 @@ export function describeStoreContract(
         expect(await caught(store.listImportedWorkflows({ limit: 0 }))).toMatchObject({ field: "limit" });
       });
     });
+
+    describe("daily rollups", () => {
+      it("keeps one row per (workspace, workflow, UTC day, flag version), in the transaction of each result", async () => {
+        const results = Array.from({ length: 12 }, (_, i) =>
+          result(i, {
+            comparedAt: i < 6 ? "2026-11-26T10:00:00.000Z" : "2026-11-27T09:00:00.000Z",
+            flagVersion: i % 4 === 0 ? 3 : 2,
+            summary: {
+              primary: { executor: "convex", status: "completed" },
+              shadow: { executor: "inngest", status: i === 1 ? "failed" : "completed" },
+              latency: { primaryMs: 100 + i, shadowMs: 120 + i },
+              topPaths: i % 5 === 0 ? ["$.a"] : [],
+            },
+          }),
+        );
+        await store.putResults(results.slice(0, 5));
+        for (const r of results.slice(5)) await store.putResult(r);
+        const rows = await store.listRollups({ workflowId: "wfA" });
+        const expectedKeys = new Set(
+          results
+            .filter((r) => r.workflowId === "wfA")
+            .map((r) => `${r.workspaceId} ${r.comparedAt.slice(0, 10)} ${r.flagVersion}`),
+        );
+        expect(new Set(rows.map((r) => `${r.workspaceId} ${r.day} ${r.flagVersion}`))).toEqual(expectedKeys);
+        expect(rows.map((r) => r.day)).toEqual([...rows.map((r) => r.day)].sort());
+        const counted = rows.reduce((n, r) => n + r.verdicts.match + r.verdicts.mismatch, 0);
+        expect(counted).toBe(results.filter((r) => r.workflowId === "wfA").length);
+        const v2 = await store.listRollups({ flagVersion: 2, sinceDay: "2026-11-27" });
+        expect(v2.every((r) => r.flagVersion === 2 && r.day === "2026-11-27")).toBe(true);
+        expect(v2.reduce((n, r) => n + r.inngest.runs, 0)).toBe(
+          results.filter((r) => r.flagVersion === 2 && r.comparedAt.startsWith("2026-11-27")).length,
+        );
+        // A re-comparison replaces the pair's count.
+        await store.putResult({ ...results[0], verdict: "match" });
+        const again = await store.listRollups({ workflowId: "wfA" });
+        expect(again.reduce((n, r) => n + r.verdicts.match + r.verdicts.mismatch, 0)).toBe(counted);
+        await store.countUncoveredPair(
+          { workspaceId: "ws1", workflowId: "wfA", day: "2026-11-27", flagVersion: 2 },
+          "dropped",
+        );
+        const [dropped] = await store.listRollups({
+          workspaceId: "ws1",
+          workflowId: "wfA",
+          flagVersion: 2,
+          sinceDay: "2026-11-27",
+        });
+        expect(dropped.dropped).toBe(1);
+      });
+    });
   });
 }

@@ -1,11 +1,13 @@
 // How is the control plane kept in production? The store port over the Convex functions in convex/flags.ts
 // and convex/parity.ts; compare-and-set happens inside one mutation, so Convex's transaction decides the race.
+
 import type { FunctionReference } from "convex/server";
 import { internal } from "../convex/_generated/api";
 import type { RunRecord } from "../executors/records.ts";
 import { type FlagWriteFailure, fromFlagWriteFailure } from "../flags/errors.ts";
 import type { AuditEntry, FlagDoc, Globals } from "../flags/flag.ts";
 import type { FlagWrite, GlobalsWrite } from "../flags/write.ts";
+import type { DailyRollup, RollupKey } from "../rollups/daily.ts";
 import {
   checkImportBatch,
   checkImportedQuery,
@@ -34,6 +36,7 @@ import {
   type PairRole,
   type ResultPage,
   type ResultQuery,
+  type RollupQuery,
   type ShadowPair,
   type StoredParityResult,
   spendKey,
@@ -160,6 +163,13 @@ export function convexStore(
         );
       }
       if (rows.length > 0) await client.mutation(internal.parity.putResults, { results: rows });
+    },
+    async listRollups(query: RollupQuery = {}): Promise<DailyRollup[]> {
+      const rows = await client.query(internal.rollups.listRollups, { ...query });
+      return rows.map((json: string) => JSON.parse(json) as DailyRollup);
+    },
+    async countUncoveredPair(key: RollupKey, why: "dropped" | "over-budget"): Promise<void> {
+      await client.mutation(internal.rollups.countUncovered, { key, why });
     },
     async getResult(pairId: string, workspaceId?: string): Promise<StoredParityResult | null> {
       const json = await client.query(internal.parity.getResult, {

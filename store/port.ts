@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { RunRecord } from "../executors/records.ts";
 import type { AuditEntry, FlagDoc, Globals } from "../flags/flag.ts";
 import type { FlagWrite, GlobalsWrite } from "../flags/write.ts";
+import type { DailyRollup, RollupKey } from "../rollups/daily.ts";
 import type {
   ImportedWorkflow,
   ImportedWorkflowInput,
@@ -73,6 +74,15 @@ export interface ResultPage {
 
 export const MAX_PAGE = 1000;
 
+/** Which daily rollup rows to read; every field narrows (days are UTC YYYY-MM-DD, inclusive). */
+export interface RollupQuery {
+  workspaceId?: string;
+  workflowId?: string;
+  flagVersion?: number;
+  sinceDay?: string;
+  untilDay?: string;
+}
+
 export interface ControlStore {
   /** Returns the workflow's flag, or null when it has none (which means stage convex). */
   getFlag(workflowId: string): Promise<FlagDoc | null>;
@@ -122,6 +132,15 @@ export interface ControlStore {
     query?: Omit<ResultQuery, "limit" | "cursor">,
     pageSize?: number,
   ): AsyncIterable<StoredParityResult>;
+
+  /**
+   * Returns the daily rollup rows (rollups/daily.ts) matching the query, oldest day first. Rows are kept by
+   * putResult/putResults in the same transaction as the results they count, so reports, status and the
+   * gates read them instead of every result.
+   */
+  listRollups(query?: RollupQuery): Promise<DailyRollup[]>;
+  /** Counts, in its rollup row, a pair that got no result: dropped for capacity, or over the live budget. */
+  countUncoveredPair(key: RollupKey, why: "dropped" | "over-budget"): Promise<void>;
 
   /**
    * Adds to the live-shadow spend of workspace `workspaceId`'s workflow for the UTC day (YYYY-MM-DD),

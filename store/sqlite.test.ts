@@ -35,7 +35,7 @@ describe("sqlite store file", () => {
     await store.close();
     const db = new Database(join(root, "home-a", "state.db"), { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
-    expect(db.pragma("user_version", { simple: true })).toBe(4);
+    expect(db.pragma("user_version", { simple: true })).toBe(5);
     expect(db.prepare("SELECT count(*) AS n FROM flag_audit").get()).toEqual({ n: 1 });
     db.close();
   });

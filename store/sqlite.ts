@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import type { RunRecord } from "../executors/records.ts";
 import { type AuditEntry, DEFAULT_GLOBALS, type FlagDoc, type Globals } from "../flags/flag.ts";
 import { decideFlagWrite, decideGlobalsWrite, type FlagWrite, type GlobalsWrite } from "../flags/write.ts";
+import type { DailyRollup, RollupKey } from "../rollups/daily.ts";
 import { cutoverHome } from "./home.ts";
 import {
   checkImportBatch,
@@ -37,10 +38,12 @@ import {
   type PairRole,
   type ResultPage,
   type ResultQuery,
+  type RollupQuery,
   type ShadowPair,
   type StoredParityResult,
   spendKey,
 } from "./port.ts";
+import { ROLLUPS_MIGRATION, SqliteRollups } from "./sqlite-rollups.ts";
 
 /** Schema migrations; PRAGMA user_version counts how many have run. */
 const MIGRATIONS: readonly string[] = [
@@ -86,6 +89,8 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX imported_workflows_by_id ON imported_workflows (workflow_id, workspace_id);
   `,
+  // Daily rollups (rollups/daily.ts), kept in the transaction that stores each result.
+  ROLLUPS_MIGRATION,
 ];
 
 export interface SqliteStoreOptions {
@@ -170,6 +175,7 @@ class SqliteStore implements ControlStore {
   private readonly casFlag;
   private readonly casGlobals;
   private readonly writeResults;
+  private readonly rollups: SqliteRollups;
   private readonly takeSlot;
   private readonly writeImports;
 
@@ -223,8 +229,10 @@ class SqliteStore implements ControlStore {
       this.stmt.appendAudit.run(audit.workflowId, audit.version, JSON.stringify(audit));
       return doc;
     });
+    this.rollups = new SqliteRollups(db);
     this.writeResults = db.transaction((results: StoredParityResult[]) => {
       for (const r of results) {
+        const replaced = this.stmt.getResult.get(r.pairId, null, null);
         this.stmt.putResult.run(
           r.pairId,
           r.workflowId,
@@ -233,6 +241,7 @@ class SqliteStore implements ControlStore {
           r.comparedAt,
           JSON.stringify(r),
         );
+        this.rollups.add(r, replaced ? (JSON.parse(replaced.doc) as StoredParityResult) : null);
       }
     });
     const dropExpired = db.prepare("DELETE FROM shadow_slots WHERE key = ? AND lease_until <= ?");
@@ -360,6 +369,14 @@ class SqliteStore implements ControlStore {
       out[row.role] = JSON.parse(row.record) as RunRecord;
     }
     return out;
+  }
+
+  async listRollups(query: RollupQuery = {}): Promise<DailyRollup[]> {
+    return this.rollups.list(query);
+  }
+
+  async countUncoveredPair(key: RollupKey, why: "dropped" | "over-budget"): Promise<void> {
+    this.db.transaction(() => this.rollups.countUncovered(key, why)).immediate();
   }
 
   async putResult(input: unknown): Promise<void> {

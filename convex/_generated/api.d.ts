@@ -26,6 +26,7 @@ import type * as logs from "../logs.js";
 import type * as mirror from "../mirror.js";
 import type * as mirrorPoll from "../mirrorPoll.js";
 import type * as parity from "../parity.js";
+import type * as rollups from "../rollups.js";
 import type * as runOptions from "../runOptions.js";
 import type * as runStart from "../runStart.js";
 import type * as runs from "../runs.js";
@@ -56,6 +57,7 @@ declare const fullApi: ApiFromModules<{
   mirror: typeof mirror;
   mirrorPoll: typeof mirrorPoll;
   parity: typeof parity;
+  rollups: typeof rollups;
   runOptions: typeof runOptions;
   runStart: typeof runStart;
   runs: typeof runs;

@@ -17,6 +17,7 @@ export const convexModules: Record<string, () => Promise<unknown>> = {
   "../../convex/mirror.ts": () => import("../../convex/mirror.ts"),
   "../../convex/mirrorPoll.ts": () => import("../../convex/mirrorPoll.ts"),
   "../../convex/parity.ts": () => import("../../convex/parity.ts"),
+  "../../convex/rollups.ts": () => import("../../convex/rollups.ts"),
   "../../convex/runOptions.ts": () => import("../../convex/runOptions.ts"),
   "../../convex/runStart.ts": () => import("../../convex/runStart.ts"),
   "../../convex/runs.ts": () => import("../../convex/runs.ts"),
