@@ -77,13 +77,20 @@ describe("cutover validate on the corpus (in-process)", () => {
     }
   });
 
-  it("exits 0 for every example", () => {
+  it("exits 0 for every example, dag and inferpipe's own (legacy, warnings listed)", () => {
     const examples = readdirSync("examples").filter((f) => f.endsWith(".json"));
     expect(examples.length).toBeGreaterThanOrEqual(5);
     for (const file of examples)
       expect(validateJson(join("examples", file)), file).toEqual({
         code: 0,
-        out: { valid: true, errors: [] },
+        out: { valid: true, profile: "dag", errors: [], warnings: [] },
+      });
+    const inferpipe = readdirSync(join("examples", "inferpipe")).filter((f) => f.endsWith(".json"));
+    expect(inferpipe.length).toBeGreaterThanOrEqual(5);
+    for (const file of inferpipe)
+      expect(validateJson(join("examples", "inferpipe", file)), file).toMatchObject({
+        code: 0,
+        out: { valid: true, profile: "legacy", errors: [] },
       });
   });
 });
