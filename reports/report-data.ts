@@ -63,6 +63,8 @@ export interface WorkflowReportData {
     verdict: Verdict;
     comparedAt: string;
     findings: ReportFinding[];
+    /** Counted findings of the pair beyond those listed (the example lists the first ones). */
+    findingsOmitted?: number;
     primary: { executor: string; steps: TimelineStep[] };
     shadow: { executor: string; steps: TimelineStep[] };
   } | null;
@@ -83,4 +85,29 @@ export interface ReportData {
     overBudget: number;
   };
   workflows: WorkflowReportData[];
+  /** Against an earlier report (nightly mode): parity trends, newly differing paths, readiness changes. */
+  changes?: ReportChanges;
+}
+
+/** How a workflow moved since the previous report. */
+export interface WorkflowChange {
+  workspaceId: string;
+  workflowId: string;
+  /** up / down / same parity; new: not in the previous report; n/a: no pairs now or then. */
+  trend: "up" | "down" | "same" | "new" | "n/a";
+  parityPct: number | null;
+  previousParityPct: number | null;
+  /** Top differing paths now that were not among the previous report's top paths for the workflow. */
+  newPaths: string[];
+  /** Set when the stage or the readiness decision changed. */
+  readiness: {
+    from: { stage: Stage | null; decision: GateDecision | "n/a" };
+    to: { stage: Stage | null; decision: GateDecision | "n/a" };
+  } | null;
+}
+
+export interface ReportChanges {
+  /** The previous report's generatedAt. */
+  previousGeneratedAt: string;
+  workflows: WorkflowChange[];
 }
