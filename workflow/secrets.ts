@@ -91,3 +91,38 @@ export function secretVariables(workspaceId: string, values: Record<string, stri
     Object.entries(values).map(([name, value]) => [secretVariable(workspaceId, name), value]),
   );
 }
+
+/** What a scrubbed secret value is replaced with (lib/redact.ts's marker). */
+export const SCRUBBED = "[REDACTED]";
+
+/** Values shorter than this are not scrubbed by value: they would blank out ordinary words. */
+const MIN_SCRUBBED_LENGTH = 4;
+
+/**
+ * Returns the forms of a resolved secret value to scrub wherever they reappear: the value, and for a
+ * credential with a scheme (`Bearer abc…`, `Basic …`) the credential alone, which a server may echo
+ * without its scheme. Forms too short to scrub safely are left out.
+ */
+export function secretForms(value: string): string[] {
+  const forms = [value];
+  const credential = /^[A-Za-z][A-Za-z0-9_-]*\s+(\S.*)$/.exec(value)?.[1];
+  if (credential) forms.push(credential);
+  return forms.filter((f) => f.length >= MIN_SCRUBBED_LENGTH);
+}
+
+/**
+ * Returns `value` with every occurrence of the given secret strings replaced by SCRUBBED, in strings and
+ * object keys at any depth (the value itself when none occurs). Works on the JSON text, so a secret
+ * inside a longer string is caught too.
+ */
+export function scrubSecrets<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.length === 0 || value === undefined) return value;
+  const text = JSON.stringify(value);
+  if (text === undefined) return value;
+  let out = text;
+  // Longest first, so a credential inside its `Bearer …` form does not leave the scheme's tail behind.
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
+    out = out.split(JSON.stringify(s).slice(1, -1)).join(SCRUBBED);
+  }
+  return out === text ? value : (JSON.parse(out) as T);
+}

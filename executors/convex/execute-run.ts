@@ -7,6 +7,7 @@ import { ErrorCode, NodeError, toRecordError } from "../../workflow/errors.ts";
 import { prepareInput } from "../../workflow/input.ts";
 import { createProvider } from "../../workflow/providers/index.ts";
 import { createCassetteProvider } from "../../workflow/providers/replay.ts";
+import { secretForms } from "../../workflow/secrets.ts";
 import type { NodeEnv, NodeOutcome, StepRunner } from "../../workflow/steps.ts";
 import { walkWorkflow } from "../../workflow/walk.ts";
 import { PayloadRef } from "../records.ts";
@@ -70,7 +71,13 @@ export async function executeRun(
         timeoutMs: HTTP_TIMEOUT_MS,
         maxResponseBytes: HTTP_MAX_RESPONSE_BYTES,
       },
-      secret: (name) => port.secret(name),
+      // Every value resolved joins the run's scrub list, which the recorder applies to everything it keeps.
+      secret: (name) => {
+        const value = port.secret(name);
+        if (value !== undefined)
+          for (const form of secretForms(value)) if (!secrets.includes(form)) secrets.push(form);
+        return value;
+      },
       signal: controller.signal,
       ...(loaded.sideEffectOutputs && { sideEffectOutputs: loaded.sideEffectOutputs }),
       sandbox: {

@@ -2,6 +2,7 @@
 import { isHostAllowed } from "../allow-hosts.ts";
 import type { CompiledNode, HttpConfig, SecretRef } from "../compiled.ts";
 import { ErrorCode, NodeError } from "../errors.ts";
+import { scrubSecrets, secretForms } from "../secrets.ts";
 import type { HttpPolicy, NodeEnv, NodeOutcome } from "../steps.ts";
 import { renderTemplate } from "../template.ts";
 import { type NodeScope, plainOutcome } from "./scope.ts";
@@ -24,6 +25,10 @@ export async function runHttp(node: CompiledNode, scope: NodeScope, env: NodeEnv
   const url = allowedUrl(node.id, renderTemplate(config.url, scope), env.http);
   const headers: Record<string, string> = {};
   const shownHeaders: Record<string, string> = {};
+  // The secret values this request carries: whatever the server sends back is scrubbed of them before it
+  // becomes the node's output, so an echoed credential never reaches the next node's scope (a prompt, a
+  // script), the record, the results or a log.
+  const sent: string[] = [];
   for (const [name, value] of Object.entries(config.headers ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (isSecretRef(value)) {
       const secret = env.secret(value.$secret);
@@ -34,6 +39,7 @@ export async function runHttp(node: CompiledNode, scope: NodeScope, env: NodeEnv
         );
       }
       headers[name] = secret;
+      sent.push(...secretForms(secret));
       shownHeaders[name] = `[secret:${value.$secret}]`;
     } else {
       headers[name] = renderTemplate(value, scope);
@@ -56,8 +62,23 @@ export async function runHttp(node: CompiledNode, scope: NodeScope, env: NodeEnv
   const sideEffecting = config.sideEffecting ?? method !== "GET";
   if (sideEffecting && env.sideEffectOutputs)
     return replaySideEffect(node.id, method, view, env.sideEffectOutputs);
-  const response = await send(node.id, url, { method, headers, body: payload }, env);
-  const outcome = plainOutcome({ status: response.status, body: response.body }, view);
+  let response: { status: number; body: unknown };
+  try {
+    response = await send(node.id, url, { method, headers, body: payload }, env);
+  } catch (err) {
+    if (err instanceof NodeError && sent.length > 0) {
+      const message = scrubSecrets(err.message, sent);
+      if (message !== err.message) {
+        throw new NodeError(err.code, message, {
+          retryable: err.retryable,
+          ...(err.retryAfterMs !== undefined && { retryAfterMs: err.retryAfterMs }),
+          ...(err.details && { details: scrubSecrets(err.details, sent) }),
+        });
+      }
+    }
+    throw err;
+  }
+  const outcome = plainOutcome({ status: response.status, body: scrubSecrets(response.body, sent) }, view);
   outcome.sideEffecting = sideEffecting;
   return outcome;
 }
