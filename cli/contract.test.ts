@@ -397,7 +397,7 @@ describe("--json parses on every command that has output", () => {
     expect(doc).toMatchObject({ stateDirectory: home, reportPath: join(out, "report.md") });
     expect(doc.pairs).toEqual([expect.objectContaining({ workflowId: "summary", verdict: "match" })]);
     expect(r.stderr).toContain("summary (dag): stage shadow");
-    expect(readdirSync(out).sort()).toEqual(["report.json", "report.md"]);
+    expect(readdirSync(out).sort()).toEqual(["report.html", "report.json", "report.md"]);
   });
 });
 

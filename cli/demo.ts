@@ -5,7 +5,8 @@ import type { Command } from "commander";
 import { createExecutor } from "../executors/factory.ts";
 import { defaultFlagState } from "../flags/flag.ts";
 import { aggregate } from "../reports/aggregate.ts";
-import { renderMarkdown } from "../reports/render.ts";
+import { buildReportData } from "../reports/build.ts";
+import { renderMarkdown, renderReport } from "../reports/render.ts";
 import { ShadowPool } from "../shadow/pool.ts";
 import { Router } from "../shadow/router.ts";
 import { cutoverHome } from "../store/home.ts";
@@ -69,8 +70,12 @@ export function loadExamples(dir: string): DemoExample[] {
 }
 
 /** The files the demo writes under its --out directory. */
-export function demoOutputs(outDir: string): { reportPath: string; jsonPath: string } {
-  return { reportPath: join(outDir, "report.md"), jsonPath: join(outDir, "report.json") };
+export function demoOutputs(outDir: string): { reportPath: string; jsonPath: string; htmlPath: string } {
+  return {
+    reportPath: join(outDir, "report.md"),
+    jsonPath: join(outDir, "report.json"),
+    htmlPath: join(outDir, "report.html"),
+  };
 }
 
 export interface DemoResult {
@@ -142,11 +147,11 @@ export async function runDemo(store: ControlStore, options: DemoOptions): Promis
     }
   }
 
-  const report = await aggregate(results);
-  const markdown = renderMarkdown({ ...report, since: started });
-  const { reportPath, jsonPath } = demoOutputs(options.outDir);
-  writeFileAtomically(reportPath, markdown);
-  writeFileAtomically(jsonPath, `${JSON.stringify({ ...report, since: started, results }, null, 2)}\n`);
+  const data = await buildReportData(store, { since: started, workspaceId: options.workspaceId });
+  const { reportPath, jsonPath, htmlPath } = demoOutputs(options.outDir);
+  writeFileAtomically(reportPath, renderReport(data, "md"));
+  writeFileAtomically(jsonPath, renderReport(data, "json"));
+  writeFileAtomically(htmlPath, renderReport(data, "html"));
   return { results, reportPath, jsonPath };
 }
 
@@ -255,6 +260,7 @@ export function registerDemo(program: Command): void {
       checkWritableDirectory(opts.out, "--out");
       checkWritableFile(outputs.reportPath, "--out");
       checkWritableFile(outputs.jsonPath, "--out");
+      checkWritableFile(outputs.htmlPath, "--out");
       const say = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
       say(`cutover demo — state in ${cutoverHome()}, mock LLM provider, both executors embedded\n`);
       const { results, reportPath, jsonPath } = await withStore((store) =>
@@ -287,6 +293,6 @@ export function registerDemo(program: Command): void {
       say("");
       say(renderMarkdown(report));
       for (const line of explainMismatch(results)) say(line);
-      say(`\nReport written to ${reportPath} and ${jsonPath}.`);
+      say(`\nReport written to ${reportPath}, ${jsonPath} and ${demoOutputs(opts.out).htmlPath}.`);
     });
 }
