@@ -9,7 +9,8 @@ export type RouteReason =
   | "no-flag"
   | "workspace-override"
   | "flag"
-  | "experiment";
+  | "experiment"
+  | "store-unavailable";
 
 export interface Route {
   primary: ExecutorSide;
@@ -73,4 +74,21 @@ export function resolveRoute(
   }
   const { primary, shadow } = stageExecutors(stage);
   return { ...base, primary, shadow, stage, samplePct: shadow ? samplePct : 0, reason };
+}
+
+/**
+ * Returns the route a run takes when its flag cannot be read (the store failed): the Convex primary alone,
+ * no shadow. The run still starts; the router counts how often this happens.
+ */
+export function storeUnavailableRoute(): Route {
+  return {
+    primary: "convex",
+    shadow: null,
+    stage: "convex",
+    samplePct: 0,
+    shadowProvider: "replay",
+    dailyBudgetUsd: 0,
+    flagVersion: 0,
+    reason: "store-unavailable",
+  };
 }

@@ -9,6 +9,8 @@ export type ShadowOutcome<T> =
 export interface ShadowPoolCounts {
   accepted: number;
   dropped: number;
+  /** Slots reserved (reserve) and given back without a shadow running in them. */
+  released: number;
   done: number;
   errors: number;
   timeouts: number;
@@ -22,10 +24,17 @@ export interface ShadowPoolOptions {
   deadlineMs: number;
 }
 
+/** A slot taken with ShadowPool.reserve: used by offer, or given back with release (a second call does nothing). */
+export interface PoolLease {
+  release(): void;
+}
+
 export class ShadowPool {
   readonly #options: ShadowPoolOptions;
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #counts = { accepted: 0, dropped: 0, done: 0, errors: 0, timeouts: 0 };
+  /** Reserved slots not yet used or released, and how to free each. */
+  readonly #leases = new Map<PoolLease, () => void>();
+  readonly #counts = { accepted: 0, dropped: 0, released: 0, done: 0, errors: 0, timeouts: 0 };
 
   constructor(options: ShadowPoolOptions) {
     if (!(options.maxConcurrent >= 1)) throw new RangeError("maxConcurrent must be at least 1");
@@ -41,12 +50,19 @@ export class ShadowPool {
   offer<T>(
     task: (signal: AbortSignal) => Promise<T>,
     onSettled: (outcome: ShadowOutcome<T>) => unknown,
+    /** A slot reserved earlier (reserve): the task runs in it, whatever the pool holds now. */
+    lease?: PoolLease,
   ): boolean {
-    if (this.#inFlight.size >= this.#options.maxConcurrent) {
-      this.#counts.dropped++;
-      return false;
+    const held = lease ? this.#leases.get(lease) : undefined;
+    if (lease && !held) throw new Error("this pool lease was already used or released");
+    if (!held) {
+      if (this.#inFlight.size >= this.#options.maxConcurrent) {
+        this.#counts.dropped++;
+        return false;
+      }
+      this.#counts.accepted++;
     }
-    this.#counts.accepted++;
+    if (lease) this.#leases.delete(lease);
     const running = this.#run(task).then(async (outcome) => {
       this.#count(outcome);
       try {
@@ -56,9 +72,42 @@ export class ShadowPool {
         this.#counts.errors++;
       }
     });
+    if (held) {
+      // The reserved slot stays counted until the task settles.
+      running.finally(held);
+      return true;
+    }
     const tracked = running.finally(() => this.#inFlight.delete(tracked));
     this.#inFlight.add(tracked);
     return true;
+  }
+
+  /**
+   * Takes a slot now for work that must wait first (the follow-up waiting for its primary), so waiting
+   * counts against the bound like running does; returns null (counted as dropped) when the pool is full.
+   * Hand the lease to `offer`, or `release` it when no shadow will run.
+   */
+  reserve(): PoolLease | null {
+    if (this.#inFlight.size >= this.#options.maxConcurrent) {
+      this.#counts.dropped++;
+      return null;
+    }
+    this.#counts.accepted++;
+    let free!: () => void;
+    const hold = new Promise<void>((resolve) => {
+      free = resolve;
+    });
+    const tracked = hold.finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
+    const lease: PoolLease = {
+      release: () => {
+        if (!this.#leases.delete(lease)) return;
+        this.#counts.released++;
+        free();
+      },
+    };
+    this.#leases.set(lease, free);
+    return lease;
   }
 
   /** Returns once every shadow accepted so far has settled (and its onSettled ran). */

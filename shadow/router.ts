@@ -1,7 +1,7 @@
 // Which executor answers this run, and does the other one shadow it? The router: flag lookup, primary dispatch, isolated shadow.
 import type { Executor, RunRequest } from "../executors/executor.ts";
 import { RunRecord } from "../executors/records.ts";
-import { type Route, resolveRoute } from "../flags/route.ts";
+import { type Route, resolveRoute, storeUnavailableRoute } from "../flags/route.ts";
 import type { ExecutorSide } from "../flags/stage.ts";
 import { log } from "../lib/log.ts";
 import { noisePaths } from "../parity/noise.ts";
@@ -9,7 +9,7 @@ import { DEFAULT_POLICY, type ParityPolicy } from "../parity/policy.ts";
 import { type ControlStore, type StoredParityResult, utcDay } from "../store/port.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import { pairIdFor, shadowRunIdFor } from "./pair-id.ts";
-import type { ShadowPool } from "./pool.ts";
+import type { PoolLease, ShadowPool } from "./pool.ts";
 import { cassetteFromPrimary } from "./primary-cassette.ts";
 import { type PairContext, reconcile, type ShadowEnd } from "./reconcile.ts";
 import { isSampled } from "./sampling.ts";
@@ -72,7 +72,15 @@ export interface RouterOptions {
    * treat the paths that differ between the two primaries as noise, which does not count (as Diffy does).
    */
   noiseBaseline?: boolean;
+  /**
+   * How long a follow-up waits for its primary before giving the pair up as abandoned (15 minutes when
+   * absent: past a Convex action's 10).
+   */
+  primaryWaitMs?: number;
 }
+
+/** A follow-up gives up on a primary still running after this long; the reaper's pair deadline is longer. */
+export const DEFAULT_PRIMARY_WAIT_MS = 15 * 60_000;
 
 export interface RouterCounts {
   dispatched: number;
@@ -84,6 +92,10 @@ export interface RouterCounts {
   followFailures: number;
   /** Pairs not compared because the shadow's run id already held a run that is not their shadow. */
   impostorShadows: number;
+  /** Runs routed to the Convex primary alone because the flag store failed. */
+  flagStoreFailures: number;
+  /** Follow-ups whose primary did not finish within primaryWaitMs (the pair is stored abandoned). */
+  primaryWaitFailures: number;
 }
 
 export class Router {
@@ -97,6 +109,8 @@ export class Router {
     noSlot: 0,
     followFailures: 0,
     impostorShadows: 0,
+    flagStoreFailures: 0,
+    primaryWaitFailures: 0,
   };
 
   constructor(options: RouterOptions) {
@@ -112,7 +126,7 @@ export class Router {
    */
   async dispatch(trigger: RunTrigger, options: { follow?: boolean } = {}): Promise<Dispatch> {
     const { executors, routeFor } = this.#options;
-    const route = routeFor ? routeFor(trigger) : await this.#routeFromFlag(trigger);
+    const route = routeFor ? routeFor(trigger) : await this.#routeOrFallback(trigger);
     const primary = executors[route.primary];
     await primary.submit({
       runId: trigger.runId,
@@ -151,6 +165,23 @@ export class Router {
       this.#log.warn({ pairId, err: String(err) }, "shadow follow-up failed; the primary is unaffected");
       return null;
     });
+  }
+
+  /**
+   * Returns the flag's route, or, when the store cannot be read, the Convex primary alone with no shadow
+   * (counted in flagStoreFailures): a failing flag store never fails or delays the caller's run.
+   */
+  async #routeOrFallback(trigger: RunTrigger): Promise<Route> {
+    try {
+      return await this.#routeFromFlag(trigger);
+    } catch (err) {
+      this.#counts.flagStoreFailures++;
+      this.#log.warn(
+        { runId: trigger.runId, err: String(err) },
+        "flag store failed; the run goes to the Convex primary with no shadow",
+      );
+      return storeUnavailableRoute();
+    }
   }
 
   async #routeFromFlag(trigger: RunTrigger): Promise<Route> {
@@ -208,17 +239,37 @@ export class Router {
       this.#counts.duplicates++;
       return null; // the same runId submitted again: one pair only
     }
-    const primaryRecord = RunRecord.parse(await executors[route.primary].waitFor(workspaceId, runId));
+    // The wait for the primary holds a pool slot, like the shadow it leads to: a burst of follow-ups
+    // waits at most maxConcurrent at a time, and the overflow is dropped (and counted) at once.
+    const lease = this.#options.pool.reserve();
+    if (!lease) {
+      await this.#uncovered(trigger, route, pairId, "dropped");
+      return null;
+    }
+    let primaryRecord: RunRecord;
+    try {
+      primaryRecord = RunRecord.parse(
+        await executors[route.primary].waitFor(workspaceId, runId, {
+          timeoutMs: this.#options.primaryWaitMs ?? DEFAULT_PRIMARY_WAIT_MS,
+        }),
+      );
+    } catch (err) {
+      lease.release();
+      this.#counts.primaryWaitFailures++;
+      await store.updatePair(pairId, workspaceId, { status: "abandoned" }).catch(() => undefined);
+      throw err;
+    }
     const { slots } = this.#options;
-    if (!slots) return this.#runShadow(trigger, route, pairId, primaryRecord);
-    if (!(await slots.acquire(pairId))) {
+    if (!slots) return this.#runShadow(trigger, route, pairId, primaryRecord, lease);
+    if (!(await slots.acquire(pairId).catch(() => false))) {
+      lease.release();
       this.#counts.noSlot++;
       this.#log.warn({ pairId }, "no shadow slot free; the pair is dropped");
       await this.#uncovered(trigger, route, pairId, "dropped");
       return null;
     }
     try {
-      return await this.#runShadow(trigger, route, pairId, primaryRecord);
+      return await this.#runShadow(trigger, route, pairId, primaryRecord, lease);
     } finally {
       // A release that fails leaves the lease to expire; it must not turn a stored result into a failure.
       await slots.release(pairId).catch((err) => {
@@ -232,6 +283,7 @@ export class Router {
     route: Route,
     pairId: string,
     primaryRecord: RunRecord,
+    lease: PoolLease,
   ): Promise<StoredParityResult | null> {
     const { store, executors, pool } = this.#options;
     const { workspaceId, runId, workflow } = trigger;
@@ -282,54 +334,61 @@ export class Router {
     };
 
     return new Promise<StoredParityResult | null>((resolve, reject) => {
-      const accepted = pool.offer(runShadow, async (outcome) => {
-        let end: ShadowEnd;
-        let compared = pair;
-        if (outcome.kind === "done") {
-          if (!("record" in outcome.value)) {
-            this.#counts.overBudget++;
-            await this.#uncovered(trigger, route, pairId, "over-budget").then(() => resolve(null), reject);
-            return;
-          }
-          const { record, noise } = outcome.value;
-          const parsed = RunRecord.safeParse(record);
-          // Submits are idempotent on runId: a run already under the shadow's id that is not this pair's
-          // shadow (someone else made it) is never compared as if it were.
-          if (parsed.success && (parsed.data.shadow?.pairId !== pairId || parsed.data.shadow?.of !== runId)) {
-            this.#counts.impostorShadows++;
-            this.#log.warn(
-              { pairId, shadowRunId },
-              "the shadow's run id holds another run; the pair is not compared",
-            );
-            await store
-              .updatePair(pairId, workspaceId, { status: "shadow-id-taken" })
-              .then(() => resolve(null), reject);
-            return;
-          }
-          end = parsed.success
-            ? { kind: "record", record: parsed.data }
-            : {
-                kind: "broken",
-                shadowRunId,
-                error: `invalid RunRecord (${parsed.error.issues[0]?.message})`,
+      const accepted = pool.offer(
+        runShadow,
+        async (outcome) => {
+          let end: ShadowEnd;
+          let compared = pair;
+          if (outcome.kind === "done") {
+            if (!("record" in outcome.value)) {
+              this.#counts.overBudget++;
+              await this.#uncovered(trigger, route, pairId, "over-budget").then(() => resolve(null), reject);
+              return;
+            }
+            const { record, noise } = outcome.value;
+            const parsed = RunRecord.safeParse(record);
+            // Submits are idempotent on runId: a run already under the shadow's id that is not this pair's
+            // shadow (someone else made it) is never compared as if it were.
+            if (
+              parsed.success &&
+              (parsed.data.shadow?.pairId !== pairId || parsed.data.shadow?.of !== runId)
+            ) {
+              this.#counts.impostorShadows++;
+              this.#log.warn(
+                { pairId, shadowRunId },
+                "the shadow's run id holds another run; the pair is not compared",
+              );
+              await store
+                .updatePair(pairId, workspaceId, { status: "shadow-id-taken" })
+                .then(() => resolve(null), reject);
+              return;
+            }
+            end = parsed.success
+              ? { kind: "record", record: parsed.data }
+              : {
+                  kind: "broken",
+                  shadowRunId,
+                  error: `invalid RunRecord (${parsed.error.issues[0]?.message})`,
+                };
+            if (noise.length > 0) {
+              compared = {
+                ...pair,
+                policy: { ...pair.policy, noisePaths: [...pair.policy.noisePaths, ...noise] },
               };
-          if (noise.length > 0) {
-            compared = {
-              ...pair,
-              policy: { ...pair.policy, noisePaths: [...pair.policy.noisePaths, ...noise] },
-            };
+            }
+          } else if (outcome.kind === "timeout") {
+            end = { kind: "timeout", deadlineMs: outcome.deadlineMs, shadowRunId };
+            await shadow.cancel(workspaceId, shadowRunId).catch(() => undefined);
+          } else {
+            end = { kind: "broken", shadowRunId, error: errorText(outcome.error) };
           }
-        } else if (outcome.kind === "timeout") {
-          end = { kind: "timeout", deadlineMs: outcome.deadlineMs, shadowRunId };
-          await shadow.cancel(workspaceId, shadowRunId).catch(() => undefined);
-        } else {
-          end = { kind: "broken", shadowRunId, error: errorText(outcome.error) };
-        }
-        if (end.kind === "record" && route.shadowProvider === "live") {
-          await store.addShadowSpend(workflow.workflowId, utcDay(), end.record.costUsd ?? 0, workspaceId);
-        }
-        await reconcile(store, compared, primaryRecord, end).then(resolve, reject);
-      });
+          if (end.kind === "record" && route.shadowProvider === "live") {
+            await store.addShadowSpend(workflow.workflowId, utcDay(), end.record.costUsd ?? 0, workspaceId);
+          }
+          await reconcile(store, compared, primaryRecord, end).then(resolve, reject);
+        },
+        lease,
+      );
       if (!accepted) {
         this.#uncovered(trigger, route, pairId, "dropped").then(() => resolve(null), reject);
       }
