@@ -95,7 +95,7 @@ function readinessCell(w: WorkflowReportData): string {
 }
 
 function trendCell(c: WorkflowChange | undefined): string {
-  if (!c) return "";
+  if (!c || c.trend === "n/a") return "";
   const title = c.trend === "new" ? "not in the previous report" : `previously ${pct(c.previousParityPct)}`;
   return ` <span class="trend ${esc(c.trend === "n/a" ? "na" : c.trend)}" title="${esc(title)}">${esc(TREND_ARROW[c.trend])}</span>`;
 }
@@ -112,7 +112,7 @@ function row(w: WorkflowReportData, change: WorkflowChange | undefined): string 
   const empty = w.pairs === 0;
   const latency = (side: "convex" | "inngest") => {
     const l = w.latency[side];
-    return l.runs === 0 ? "–" : `${ms(l.p50Ms)} / ${ms(l.p95Ms)}`;
+    return l.runs === 0 ? "–" : `${l.p50Ms ?? "–"} / ${ms(l.p95Ms)}`;
   };
   return `<tr data-workflow="${esc(w.workflowId)}" data-workspace="${esc(w.workspaceId)}">
 <td><b>${esc(w.workflowId)}</b></td><td>${esc(w.workspaceId)}</td>
@@ -218,7 +218,7 @@ pre{margin:0;white-space:pre-wrap;word-break:break-word;max-height:12em;overflow
 .card .big{font-size:24px;font-weight:600;margin-top:2px}section,.panel{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 16px;margin:14px 0}
 h2{font-size:17px;margin:4px 0 10px}h3{font-size:14px;margin:14px 0 6px}h4{margin:4px 0;font-size:13px;text-transform:capitalize}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
-th{font-size:12px;color:var(--muted);font-weight:600;white-space:nowrap}td.num{text-align:right;white-space:nowrap}
+th{font-size:12px;color:var(--muted);font-weight:600}#workflows{font-size:13px}td.num{text-align:right;white-space:nowrap}
 .badge{display:inline-block;padding:1px 7px;border-radius:10px;font-size:12px;font-weight:600;background:#eef0f3}
 .badge.pass,.badge.match{background:#dcfae6;color:var(--ok)}.badge.blocked,.badge.mismatch{background:#fee4e2;color:var(--bad)}
 .badge.inconclusive,.badge.tolerated{background:#fef0c7;color:var(--warn)}.badge.new{background:#e0eaff;color:#3538cd}
@@ -228,7 +228,7 @@ th{font-size:12px;color:var(--muted);font-weight:600;white-space:nowrap}td.num{t
 .charts{display:grid;grid-template-columns:1fr 1fr;gap:14px}.chart{position:relative;height:280px}
 .sides{display:grid;grid-template-columns:1fr 1fr;gap:14px}.timeline{position:relative}
 .grid3{display:grid;grid-template-columns:repeat(3,1fr);gap:14px}.paths{margin:0;padding-left:20px}
-.scroll{overflow-x:auto}td.cov{min-width:150px}td.ready{min-width:250px}.card.window .big{font-size:17px}.notes li{margin:2px 0}.empty{padding:30px;text-align:center;color:var(--muted)}
+.scroll{overflow-x:auto}td.cov{min-width:130px}td.ready{min-width:230px}table.findings{table-layout:fixed}table.findings th:nth-child(1){width:10%}table.findings th:nth-child(2){width:40%}table.findings th:nth-child(3),table.findings th:nth-child(4){width:25%}.card.window .big{font-size:17px}.notes li{margin:2px 0}.empty{padding:30px;text-align:center;color:var(--muted)}
 @media (max-width:900px){.charts,.sides,.grid3{grid-template-columns:1fr}}
 `;
 

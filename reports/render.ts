@@ -61,8 +61,8 @@ export function workflowLabel(w: Pick<WorkflowReportData, "workspaceId" | "workf
 }
 
 // Markdown: user data goes in code spans (fenced by more backticks than it contains), other text is escaped.
-const cell = (s: string) => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 const text = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const cell = (s: string) => text(s).replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 function code(s: string): string {
   const flat = s.replace(/\r?\n/g, " ");
   const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((m) => m.length));
@@ -142,7 +142,7 @@ export function renderMarkdown(data: ReportData | Report, previous?: ReportData)
         w.stage ?? "no flag",
         readinessText(w),
         String(w.pairs),
-        c ? `${pctText(w.parityPct)} ${TREND_ARROW[c.trend]}` : pctText(w.parityPct),
+        c && c.trend !== "n/a" ? `${pctText(w.parityPct)} ${TREND_ARROW[c.trend]}` : pctText(w.parityPct),
         coverageText(w),
         String(w.verdicts.mismatch),
         String(w.verdicts["shadow-timeout"]),
@@ -201,7 +201,7 @@ export function renderMarkdown(data: ReportData | Report, previous?: ReportData)
     }
   }
   if (data.notes.length > 0)
-    lines.push("", "## How these figures are computed", "", ...data.notes.map((n) => `- ${n}`));
+    lines.push("", "## How these figures are computed", "", ...data.notes.map((n) => `- ${text(n)}`));
   return `${lines.join("\n")}\n`;
 }
 
