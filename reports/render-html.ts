@@ -97,7 +97,7 @@ function readinessCell(w: WorkflowReportData): string {
 function trendCell(c: WorkflowChange | undefined): string {
   if (!c || c.trend === "n/a") return "";
   const title = c.trend === "new" ? "not in the previous report" : `previously ${pct(c.previousParityPct)}`;
-  return ` <span class="trend ${esc(c.trend === "n/a" ? "na" : c.trend)}" title="${esc(title)}">${esc(TREND_ARROW[c.trend])}</span>`;
+  return ` <span class="trend ${esc(c.trend)}" title="${esc(title)}">${esc(TREND_ARROW[c.trend])}</span>`;
 }
 
 function coverageCell(w: WorkflowReportData): string {
