@@ -226,10 +226,13 @@ describe("faults, misses and unhandled requests", { timeout: 90_000 }, () => {
         ),
       ),
       "provider.json": { faults: ["500", "ok"] },
-      "policy.json": { ignorePaths: ["steps.node-input-1-input"] },
       "expect.json": {
         status: "failed",
         errorCode: "PROVIDER_SERVER_ERROR",
+        steps: {
+          "input-1": { status: "completed" },
+          "ai-1758200100000": { status: "failed", attempt: 1, errorCode: "PROVIDER_SERVER_ERROR" },
+        },
         requests: [{ endpoint: "/v1/responses", reply: "500" }],
       },
     });

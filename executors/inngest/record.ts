@@ -2,6 +2,7 @@
 import { canonicalJson, sha256 } from "../../lib/canonical.ts";
 import { redact } from "../../lib/redact.ts";
 import type { CompiledNode, CompiledWorkflow } from "../../workflow/compiled.ts";
+import { prepareInput } from "../../workflow/input.ts";
 import type { RunRequest } from "../executor.ts";
 import {
   type RecordError,
@@ -136,6 +137,7 @@ export async function buildRunRecord(
     const node = nodeForLabel(meta.workflow, o.name);
     if (node) byName.set(o.name, observedStep(node, o, state.status));
   }
+  if (!summary) restoreLegacyInputStep(meta, state, byName);
   const order = new Map(meta.workflow.topologicallySortedNodes.map((n, i) => [n.id, i]));
   const steps = [...byName.values()].sort(
     (a, b) =>
@@ -172,6 +174,40 @@ export async function buildRunRecord(
     ...(meta.shadow && { shadow: meta.shadow }),
     steps,
   };
+}
+
+/**
+ * A legacy run's input step is no durable step: the orchestrator hands the run input on inline and keeps it
+ * only in the function's summary, which a run that did not complete never returns. When later steps ran,
+ * it is rebuilt here as it ran (the run input, prepared, in and out), so a failed legacy run shows the same
+ * steps on Inngest as on Convex.
+ */
+function restoreLegacyInputStep(meta: RunMeta, state: RunState, byName: Map<string, StepRecord>): void {
+  if (meta.workflow.profile !== "legacy" || byName.size === 0 || !state.startedAt) return;
+  const node = meta.workflow.topologicallySortedNodes.find((n) => n.type === "input");
+  if (!node || byName.has(node.label)) return;
+  let value: unknown;
+  try {
+    value = prepareInput(meta.workflow, meta.input);
+  } catch {
+    return;
+  }
+  byName.set(node.label, {
+    nodeId: node.id,
+    name: node.label,
+    type: node.type,
+    status: "completed",
+    attempt: 1,
+    input: value,
+    output: value,
+    error: null,
+    tokens: null,
+    costUsd: 0,
+    model: null,
+    startedAt: state.startedAt,
+    finishedAt: state.startedAt,
+    durationMs: 0,
+  });
 }
 
 /** Returns a payload as a record keeps it (the legacy executor's rule, so both hash alike). */
