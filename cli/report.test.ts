@@ -112,7 +112,8 @@ describe("buildReportData", () => {
     });
     expect(a.readiness).toMatchObject({ next: "live", decision: "inconclusive" });
     expect(a.latency.convex.runs).toBe(3);
-    expect(a.latency.inngest.p95Ms).toBeGreaterThan(2400);
+    // DDSketch quantiles, 1 % relative accuracy: of 130, 130 and 2500 ms the p50 is 130.
+    expect(Math.abs(a.latency.inngest.p50Ms! - 130) / 130).toBeLessThan(0.01);
     expect(a.latency.convex.histogram.counts.reduce((x, y) => x + y, 0)).toBe(3);
     expect(a.latency.convex.histogram.upperMs).toEqual(a.latency.inngest.histogram.upperMs);
     // The example is the mismatch; no run records are stored here, so its timelines are empty, not invented.
