@@ -157,6 +157,14 @@ export default defineSchema({
     /** While in the future, a poll chain is alive and nothing else starts one. */
     leaseUntil: v.number(),
   }).index("by_name", ["name"]),
+  // Large payloads of the Inngest function (step outputs, and event fields sent by reference), in file
+  // storage by SHA-256 of their JSON text, so every serving instance reads what another one wrote.
+  inngestBlobs: defineTable({
+    sha256: v.string(),
+    storageId: v.id("_storage"),
+    bytes: v.number(),
+    createdAt: v.number(),
+  }).index("by_sha256", ["sha256"]),
   // Control-plane store tables (flags, flagAudit, shadowPairs, parityResults) go here.
   // Documents that carry user JSON (audit states, run records, findings) keep it as JSON text too.
   flags: defineTable({

@@ -21,6 +21,7 @@ import type * as execute from "../execute.js";
 import type * as flags from "../flags.js";
 import type * as http from "../http.js";
 import type * as importedWorkflows from "../importedWorkflows.js";
+import type * as inngestBlobs from "../inngestBlobs.js";
 import type * as inngestRuns from "../inngestRuns.js";
 import type * as logs from "../logs.js";
 import type * as mirror from "../mirror.js";
@@ -52,6 +53,7 @@ declare const fullApi: ApiFromModules<{
   flags: typeof flags;
   http: typeof http;
   importedWorkflows: typeof importedWorkflows;
+  inngestBlobs: typeof inngestBlobs;
   inngestRuns: typeof inngestRuns;
   logs: typeof logs;
   mirror: typeof mirror;

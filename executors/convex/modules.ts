@@ -12,6 +12,7 @@ export const convexModules: Record<string, () => Promise<unknown>> = {
   "../../convex/flags.ts": () => import("../../convex/flags.ts"),
   "../../convex/http.ts": () => import("../../convex/http.ts"),
   "../../convex/importedWorkflows.ts": () => import("../../convex/importedWorkflows.ts"),
+  "../../convex/inngestBlobs.ts": () => import("../../convex/inngestBlobs.ts"),
   "../../convex/inngestRuns.ts": () => import("../../convex/inngestRuns.ts"),
   "../../convex/logs.ts": () => import("../../convex/logs.ts"),
   "../../convex/mirror.ts": () => import("../../convex/mirror.ts"),

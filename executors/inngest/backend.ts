@@ -7,6 +7,7 @@ import { EmbeddedInngestExecutor } from "./embedded.ts";
 import { InngestExecutor, type RunIndex } from "./executor.ts";
 import { nodeEnvFactory } from "./node-env.ts";
 import { DEFAULT_RETRIES } from "./orchestrator.ts";
+import { envBlobStore } from "./payload.ts";
 import { InngestRestClient, resolveApiTarget } from "./rest.ts";
 
 export interface InngestBackendOptions {
@@ -68,6 +69,8 @@ export function createInngestExecutor(options: InngestBackendOptions = {}): Exec
       client: createInngestClient(env),
       rest: new InngestRestClient({ baseUrl: target.baseUrl, key: target.key }),
       redactPaths: run.redactPaths,
+      // Event fields too large for the event go where serve-inngest reads them (Convex file storage in production).
+      eventBlobs: envBlobStore(env),
       ...(options.index && { index: options.index }),
     });
   }

@@ -2,6 +2,7 @@
 import { InngestTestEngine } from "@inngest/test";
 import type { InngestFunction } from "inngest";
 import { StepMode, StepOpCode } from "inngest/types";
+import type { RunBudget } from "./limits.ts";
 
 /**
  * @inngest/test runs one execution at a time and has no retries; its own chaining re-runs parallel
@@ -47,6 +48,11 @@ export interface EmbeddedRunOptions {
   retryDelayMs?: (attempt: number, retryAfterMs: number | undefined) => number;
   onStep?: (event: StepEvent) => void;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Inngest's limits on steps, step outputs and run state (executors/inngest/limits.ts): a step past one
+   * fails, and with it the run, with the limit's code, where production would end the run.
+   */
+  budget?: RunBudget;
 }
 
 export interface EmbeddedRunStats {
@@ -99,8 +105,8 @@ export async function runEmbedded(
   const checkpointed = withCheckpoints(
     fn,
     async (steps) => {
-      for (const step of steps) complete(step, 0, startOf(step), endOf(step));
-      if (canceled() || timedOut()) throw new Error("run stopped at a step boundary");
+      for (const step of steps) if (!complete(step, 0, startOf(step), endOf(step))) break;
+      if (halted || canceled() || timedOut()) throw new Error("run stopped at a step boundary");
     },
     (ran, executionStart) => settleParallel(ran, executionStart),
   );
@@ -128,14 +134,31 @@ export async function runEmbedded(
   type StepFailure = { status: "failed"; error: unknown; step: string } | { status: "canceled" };
 
   let lastEnd: string | undefined;
-  const complete = (step: Op, attempt: number, startedAt: string, finishedAt: string): void => {
+  /** Keeps a step's result; false when it passed one of Inngest's limits (the run is then halted). */
+  const complete = (step: Op, attempt: number, startedAt: string, finishedAt: string): boolean => {
     // Inngest keeps a step's output as JSON: what comes back on replay is the JSON form.
     const data = toJson(step.data);
     // The step's own clock (a StepResult carries it) may run a millisecond past the SDK's timing.
     const ownEnd = (data as { finishedAt?: unknown } | null)?.finishedAt;
     lastEnd = later(later(finishedAt, lastEnd), typeof ownEnd === "string" ? ownEnd : undefined);
+    const over = options.budget?.step(stepName(step), data);
+    if (over) {
+      const error = errorJson(over);
+      options.onStep?.({
+        name: stepName(step),
+        status: "failed",
+        attempt,
+        error,
+        startedAt,
+        finishedAt,
+        willRetry: false,
+      });
+      halted ??= { status: "failed", error, step: stepName(step) };
+      return false;
+    }
     done.set(step.id, data);
     options.onStep?.({ name: stepName(step), status: "completed", attempt, data, startedAt, finishedAt });
+    return true;
   };
 
   // Settles one step's execution at `attempt`, retrying it alone while attempts remain.
@@ -152,8 +175,7 @@ export async function runEmbedded(
     const startedAt = later(own, lastEnd);
     const finishedAt = later(ran.step.timing ? endOf(ran.step) : new Date().toISOString(), startedAt);
     if (ran.step.error === undefined) {
-      complete(ran.step, attempt, startedAt, finishedAt);
-      return null;
+      return complete(ran.step, attempt, startedAt, finishedAt) ? null : halted;
     }
     const willRetry = ran.retriable !== false && attempt < options.retries && !canceled();
     options.onStep?.({
@@ -177,7 +199,7 @@ export async function runEmbedded(
    * with, or null when the execution must end (a step failed for good, or the run was canceled or timed out).
    */
   const settleParallel = async (ran: Op[], executionStart: string): Promise<Op[] | null> => {
-    for (const op of ran) if (op.error === undefined) complete(op, 0, startOf(op), endOf(op));
+    for (const op of ran) if (op.error === undefined && !complete(op, 0, startOf(op), endOf(op))) return null;
     const failures = await Promise.all(
       ran
         .filter((op) => op.error !== undefined)
@@ -207,6 +229,13 @@ export async function runEmbedded(
     return settle(result, attempt, startedAt);
   };
 
+  // The function's return value counts toward the run's state too.
+  const finish = (output: unknown): EmbeddedOutcome & { stats: EmbeddedRunStats } => {
+    const over = options.budget?.result(output);
+    if (over) return { status: "failed", error: errorJson(over), step: null, stats };
+    return { status: "completed", output, stats };
+  };
+
   let fnAttempt = 0;
   while (stats.executions < MAX_EXECUTIONS) {
     if (canceled()) return { status: "canceled", stats };
@@ -215,7 +244,7 @@ export async function runEmbedded(
     const result = await execute(fnAttempt);
     switch (result.type) {
       case "function-resolved":
-        return { status: "completed", output: toJson(result.data), stats };
+        return finish(toJson(result.data));
       case "function-rejected": {
         if (result.retriable !== false && fnAttempt < options.retries) {
           fnAttempt++;
@@ -232,7 +261,7 @@ export async function runEmbedded(
       case "steps-found": {
         // A checkpointing execution reports the function's return as a RunComplete op.
         const end = result.steps.find((s) => s.op === StepOpCode.RunComplete);
-        if (end) return { status: "completed", output: toJson(end.data), stats };
+        if (end && !halted) return finish(toJson(end.data));
         // A parallel group that failed for good, or a stop, ended the execution: nothing more runs.
         if (halted) return { ...(halted as StepFailure), stats };
         if (canceled() || timedOut()) continue;

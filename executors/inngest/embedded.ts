@@ -8,7 +8,9 @@ import { type Executor, type RunRequest, type WaitOptions, WaitTimeoutError } fr
 import { isTerminal, type RunRecord } from "../records.ts";
 import { INNGEST_APP_ID } from "./client.ts";
 import { type EmbeddedRunStats, runEmbedded, type StepEvent } from "./embedded-run.ts";
+import { fitEvent } from "./event-refs.ts";
 import { eventDataFor } from "./events.ts";
+import { checkEvent, type InngestLimits, inngestLimits, jsonBytes, RunBudget } from "./limits.ts";
 import {
   createExecuteWorkflow,
   DEFAULT_RETRIES,
@@ -42,6 +44,8 @@ export interface EmbeddedOptions {
   payloadThresholdBytes?: number;
   /** Dot paths redacted in recorded inputs and outputs. */
   redactPaths?: readonly string[];
+  /** Inngest's limits the engine enforces (limits.ts: the free plan's event size by default). */
+  limits?: Partial<InngestLimits>;
 }
 
 export const DEFAULT_PAYLOAD_THRESHOLD_BYTES = 256 * 1024;
@@ -151,16 +155,28 @@ export class EmbeddedInngestExecutor implements Executor {
     await Promise.resolve();
     run.state.status = "running";
     run.state.startedAt = new Date().toISOString();
-    const data = eventDataFor(request);
     try {
+      const limits = inngestLimits(this.options.limits);
+      const event = {
+        name: EXECUTE_EVENT,
+        id: eventIdFor(request.workspaceId, request.runId),
+        data: eventDataFor(request),
+      };
+      // Large fields go by reference, as a submit to Inngest sends them; an event still too large is
+      // refused, as Inngest's event API refuses it.
+      event.data = await fitEvent(event, limits, this.payloads.blobs);
+      const tooLarge = checkEvent(event, limits);
+      if (tooLarge) {
+        run.state.error = fromInngestError(tooLarge);
+        run.state.status = "failed";
+        run.state.finishedAt = new Date().toISOString();
+        return;
+      }
       const outcome = await runEmbedded(
         this.fn,
+        { ...event, data: event.data as unknown as Record<string, unknown> },
         {
-          name: EXECUTE_EVENT,
-          id: eventIdFor(request.workspaceId, request.runId),
-          data: data as unknown as Record<string, unknown>,
-        },
-        {
+          budget: new RunBudget(limits, jsonBytes(event)),
           retries: this.retries,
           isCanceled: () => run.cancelRequested,
           deadline: this.options.finishTimeoutMs ? Date.now() + this.options.finishTimeoutMs : undefined,

@@ -5,7 +5,7 @@ import { ErrorCode, NodeError } from "../../workflow/errors.ts";
 import type { LlmSettings } from "../../workflow/provider.ts";
 import type { Cassette } from "../../workflow/providers/cassette.ts";
 import type { RunRequest } from "../executor.ts";
-import type { ShadowMark, StepRecord, Tokens } from "../records.ts";
+import type { PayloadRef, ShadowMark, StepRecord, Tokens } from "../records.ts";
 import { toInngestError } from "./step-error.ts";
 
 export const FUNCTION_ID = "execute-workflow";
@@ -29,6 +29,19 @@ export interface ExecuteEventData {
   runKey?: string;
   /** Which provider answers llm nodes ("mock", "openai", "replay:<file>"); the server's default when absent. */
   provider?: string;
+  /**
+   * Fields sent by reference because the event would pass Inngest's event size limit (event-refs.ts): the
+   * blob store holds them, the function loads them. A field named here is absent from the event.
+   */
+  refs?: EventRefs;
+}
+
+/** The event fields that may travel by reference, each as a hash-named blob. */
+export interface EventRefs {
+  graph?: PayloadRef;
+  input?: PayloadRef;
+  replay?: PayloadRef;
+  sideEffectOutputs?: PayloadRef;
 }
 
 /** What each node step returns to Inngest (and what Inngest hands back, memoized, on every later execution). */
@@ -68,7 +81,8 @@ export function readEventData(raw: unknown): ExecuteEventData {
   const missing = (["runId", "workspaceId", "workflowId", "workflowVersionId"] as const).filter(
     (k) => typeof d[k] !== "string" || d[k] === "",
   );
-  if (!d.graph || !Array.isArray(d.graph.topologicallySortedNodes)) missing.push("graph" as never);
+  const graphSent = !!d.graph && Array.isArray(d.graph.topologicallySortedNodes);
+  if (!graphSent && !d.refs?.graph) missing.push("graph" as never);
   if (missing.length > 0) {
     throw toInngestError(
       new NodeError(ErrorCode.INPUT_INVALID, `${EXECUTE_EVENT} event is missing ${missing.join(", ")}`),

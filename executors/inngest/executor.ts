@@ -5,8 +5,10 @@ import { ErrorCode } from "../../workflow/errors.ts";
 import { type Executor, type RunRequest, type WaitOptions, WaitTimeoutError } from "../executor.ts";
 import { isTerminal, type RunRecord } from "../records.ts";
 import { inngestClient } from "./client.ts";
+import { fitEvent } from "./event-refs.ts";
 import { CANCEL_EVENT, EXECUTE_EVENT, eventDataFor, eventIdFor } from "./events.ts";
-import { FileBlobStore } from "./payload.ts";
+import { checkEvent, type InngestLimits, inngestLimits } from "./limits.ts";
+import { type BlobStore, FileBlobStore } from "./payload.ts";
 import { buildRunRecord, type PayloadPolicy, type RunMeta, runMetaFor, stepsOfFailure } from "./record.ts";
 import { InngestRestClient, type InngestRun } from "./rest.ts";
 import { fromInngestError } from "./step-error.ts";
@@ -52,6 +54,13 @@ export interface InngestExecutorOptions {
   redactPaths?: readonly string[];
   /** The provider spec sent with runs that name none. */
   defaultProvider?: string;
+  /** The plan's limits (limits.ts; the free plan's event size by default). */
+  limits?: Partial<InngestLimits>;
+  /**
+   * Where event fields too large for the event go: a store the serving host reads too (ConvexBlobStore in
+   * production). Defaults to `payloads.blobs`.
+   */
+  eventBlobs?: BlobStore;
   /** First wait between polls in waitFor; it grows by pollFactor up to maxPollMs. */
   initialPollMs?: number;
   maxPollMs?: number;
@@ -91,13 +100,19 @@ export class InngestExecutor implements Executor {
   async submit(request: RunRequest): Promise<{ runId: string }> {
     if (await this.index.get(request.workspaceId, request.runId)) return { runId: request.runId };
     const provider = request.provider ?? this.options.defaultProvider ?? "mock";
-    const data = eventDataFor(request, provider);
-    // The event id makes a repeated send (a retry after a lost answer) start no second run.
-    const sent = await this.client.send({
+    const event = {
       id: eventIdFor(request.workspaceId, request.runId),
       name: EXECUTE_EVENT,
-      data,
-    });
+      data: eventDataFor(request, provider),
+    };
+    // Large fields go by reference through the blob store the serving host reads too (Convex file storage in
+    // production); an event still over the plan's limit is refused here, as Inngest's event API would.
+    const limits = inngestLimits(this.options.limits);
+    event.data = await fitEvent(event, limits, this.options.eventBlobs ?? this.payloads.blobs);
+    const tooLarge = checkEvent(event, limits);
+    if (tooLarge) throw tooLarge;
+    // The event id makes a repeated send (a retry after a lost answer) start no second run.
+    const sent = await this.client.send(event);
     const eventId = sent.ids[0];
     if (!eventId)
       throw new Error(`Inngest accepted the event for run ${request.runId} but returned no event id`);

@@ -8,6 +8,7 @@ import type { NodeEnv, NodeOutcome, StepRunner } from "../../workflow/steps.ts";
 import { walkWorkflow } from "../../workflow/walk.ts";
 import type { StepRecord } from "../records.ts";
 import { inngestClient } from "./client.ts";
+import { resolveEventData } from "./event-refs.ts";
 import {
   CANCEL_EVENT,
   EXECUTE_EVENT,
@@ -74,7 +75,8 @@ export function createExecuteWorkflow(options: OrchestratorOptions) {
       timeouts: { finish: options.finishTimeout ?? "1h" },
     },
     async ({ event, step, attempt }): Promise<FunctionResult> => {
-      const data = readEventData(event.data);
+      // Fields the submitter sent by reference (a large graph, input or cassette) come from the blob store.
+      const data = await resolveEventData(readEventData(event.data), blobs);
       const graph = data.graph;
       const order = new Map(graph.topologicallySortedNodes.map((n, i) => [n.id, i]));
       const steps: StepRecord[] = [];

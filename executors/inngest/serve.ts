@@ -11,6 +11,7 @@ import { log } from "../../lib/log.ts";
 import { createInngestClient, isDevMode } from "./client.ts";
 import { nodeEnvFactory } from "./node-env.ts";
 import { createExecuteWorkflow, type OrchestratorOptions } from "./orchestrator.ts";
+import { envBlobStore } from "./payload.ts";
 import { DEFAULT_MAX_BODY_BYTES, declaresTooLarge, readCappedBody } from "./serve-body.ts";
 import { removeStacks, resignResponse } from "./serve-errors.ts";
 
@@ -127,7 +128,14 @@ export async function startInngestServer(options: ServeOptions = {}): Promise<Se
 
   const logger = log("serve-inngest");
   const client = createInngestClient(env);
-  const fn = createExecuteWorkflow({ env: nodeEnvFactory(), ...options.orchestrator, client });
+  // Large step outputs and event fields sent by reference live where every instance reads them: Convex file
+  // storage when CONVEX_URL and CONVEX_DEPLOY_KEY are set, else a directory under the state directory.
+  const fn = createExecuteWorkflow({
+    env: nodeEnvFactory(),
+    blobs: envBlobStore(env),
+    ...options.orchestrator,
+    client,
+  });
   const signingKeys = [env.INNGEST_SIGNING_KEY, env.INNGEST_SIGNING_KEY_FALLBACK].filter(
     (k): k is string => !!k,
   );
