@@ -7,6 +7,7 @@ import { aggregate, type Report } from "../reports/aggregate.ts";
 import { buildReportData } from "../reports/build.ts";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../reports/render.ts";
 import type { ReportData } from "../reports/report-data.ts";
+import { reapAbandonedPairs } from "../shadow/reaper.ts";
 import { type ControlStore, utcDay } from "../store/port.ts";
 import { EXIT, UsageError } from "./exit.ts";
 import { checkWritableDirectory, checkWritableFile, printJson, writeFileAtomically } from "./io.ts";
@@ -201,7 +202,13 @@ export function registerReport(program: Command): void {
         if (formatGiven) throw new UsageError("--nightly writes every format: drop --format");
         checkWritableDirectory(opts.outDir, "--out-dir");
         const outDir = opts.outDir;
-        const night = await withStore((store) => runNightly(store, { ...opts, outDir }), { readOnly: true });
+        const night = await withStore(
+          async (store) => {
+            await reapAbandonedPairs(store);
+            return runNightly(store, { ...opts, outDir });
+          },
+          { readOnly: true },
+        );
         if (opts.json) {
           printJson({
             day: night.day,
@@ -233,7 +240,14 @@ export function registerReport(program: Command): void {
       if (opts.outDir !== undefined) throw new UsageError("--out-dir is for --nightly: give --out <file>");
       const format: ReportFormat = opts.json ? "json" : opts.format;
       if (opts.out !== undefined) checkWritableFile(opts.out, "--out");
-      const data = await withStore((store) => buildReportFor(store, opts), { readOnly: true });
+      // Pairs a crashed follow-up left waiting past their deadline are counted (as abandoned) first.
+      const data = await withStore(
+        async (store) => {
+          await reapAbandonedPairs(store);
+          return buildReportFor(store, opts);
+        },
+        { readOnly: true },
+      );
       const text = renderReport(data, format);
       if (opts.out) writeFileAtomically(opts.out, text);
       process.stdout.write(text);

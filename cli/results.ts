@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import type { RunRecord, StepRecord } from "../executors/records.ts";
 import type { ParityResult } from "../parity/compare.ts";
 import { explain } from "../parity/explain.ts";
+import { reapAbandonedPairs } from "../shadow/reaper.ts";
 import {
   type ControlStore,
   MAX_PAGE,
@@ -256,6 +257,8 @@ export function registerResults(program: Command): void {
       const query = resultsQuery(options);
       await withStore(
         async (store) => {
+          // Pairs a crashed follow-up left waiting past their deadline are counted (as abandoned) before reading.
+          await reapAbandonedPairs(store);
           const page = await store.listResults(query);
           if (options.json) {
             printJson(page);

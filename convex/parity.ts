@@ -58,6 +58,22 @@ export const updatePair = internalMutation({
   },
 });
 
+/**
+ * Moves up to `limit` pairs still waiting for their primary and created before `olderThan` to abandoned,
+ * and returns them (the reaper's claim: each pair once).
+ */
+export const claimStalePairs = internalMutation({
+  args: { olderThan: v.string(), limit: v.number() },
+  handler: async (ctx, { olderThan, limit }) => {
+    const stale = await ctx.db
+      .query("shadowPairs")
+      .withIndex("by_status_created", (q) => q.eq("status", "waiting-for-primary").lt("createdAt", olderThan))
+      .take(limit);
+    for (const p of stale) await ctx.db.patch("shadowPairs", p._id, { status: "abandoned" });
+    return stale.map((p) => pairOut({ ...p, status: "abandoned" }));
+  },
+});
+
 /** Stores or replaces one side's record; returns an error message when the pair is absent or elsewhere. */
 export const putRunRecord = internalMutation({
   args: { pairId: v.string(), role, workspaceId: v.string(), runId: v.string(), recordJson: v.string() },

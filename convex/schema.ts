@@ -199,6 +199,8 @@ export default defineSchema({
   }).index("by_workflow", ["workflowId", "version"]),
   shadowPairs: defineTable(shadowPairFields)
     .index("by_pair", ["pairId"])
+    // The reaper's read: pairs still waiting for their primary, oldest first.
+    .index("by_status_created", ["status", "createdAt"])
     .index("by_workspace_workflow", ["workspaceId", "workflowId", "createdAt"]),
   pairRuns: defineTable({
     pairId: v.string(),

@@ -26,6 +26,7 @@ import {
   checkResults,
   checkRole,
   checkSlotLimit,
+  checkTime,
   checkUsd,
   iteratePages,
   StoreInputError,
@@ -126,6 +127,12 @@ export function convexStore(
         workspaceId: checkId("workspaceId", workspaceId),
         ...(patch.status === undefined ? {} : { status: patch.status }),
         ...(patch.shadowRunId === undefined ? {} : { shadowRunId: patch.shadowRunId }),
+      });
+    },
+    async claimStalePairs(olderThan: string, limit = 100): Promise<ShadowPair[]> {
+      return client.mutation(internal.parity.claimStalePairs, {
+        olderThan: checkTime("olderThan", olderThan),
+        limit: Math.max(1, Math.min(limit, CONVEX_MAX_PAGE)),
       });
     },
     async putRunRecord(pairId: string, role: PairRole, input: RunRecord): Promise<void> {

@@ -83,6 +83,13 @@ export function checkLeaseMs(leaseMs: unknown): number {
   return leaseMs;
 }
 
+/** Returns the time as ISO-8601 (UTC), or throws StoreInputError naming the field. */
+export function checkTime(field: string, time: unknown): string {
+  const ms = typeof time === "string" ? Date.parse(time) : Number.NaN;
+  if (Number.isNaN(ms)) throw new StoreInputError(field, "must be an ISO-8601 time");
+  return new Date(ms).toISOString();
+}
+
 export function checkId(field: string, id: unknown): string {
   if (typeof id !== "string" || id === "") throw new StoreInputError(field, "must be a non-empty string");
   return id;

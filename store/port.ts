@@ -111,6 +111,12 @@ export interface ControlStore {
     workspaceId: string,
     patch: { status?: string; shadowRunId?: string | null },
   ): Promise<ShadowPair | null>;
+  /**
+   * Returns up to `limit` (default 100) pairs still `waiting-for-primary` that were created before
+   * `olderThan` (ISO-8601), after moving each to `abandoned` in the same transaction (a pair is claimed
+   * once, however many reapers run): the pairs a crashed or failed follow-up left behind.
+   */
+  claimStalePairs(olderThan: string, limit?: number): Promise<ShadowPair[]>;
   /** Stores (or replaces) the run record of one side of a stored pair, in the pair's workspace. */
   putRunRecord(pairId: string, role: PairRole, record: RunRecord): Promise<void>;
   /** Returns both sides' records (null where not stored), scoped to the workspace when given. */

@@ -28,6 +28,7 @@ import {
   checkResults,
   checkRole,
   checkSlotLimit,
+  checkTime,
   checkUsd,
   iteratePages,
   StoreInputError,
@@ -35,6 +36,7 @@ import {
 import {
   type ControlStore,
   DEFAULT_WORKSPACE,
+  MAX_PAGE,
   type PairRole,
   type ResultPage,
   type ResultQuery,
@@ -346,6 +348,16 @@ class SqliteStore implements ControlStore {
       shadowRunId: patch.shadowRunId ?? null,
     });
     return this.getPair(pairId, workspaceId);
+  }
+
+  async claimStalePairs(olderThan: string, limit = 100): Promise<ShadowPair[]> {
+    const cutoff = checkTime("olderThan", olderThan);
+    const rows = this.db
+      .prepare<[string, number], PairRow>(
+        "UPDATE shadow_pairs SET status = 'abandoned' WHERE pair_id IN (SELECT pair_id FROM shadow_pairs WHERE status = 'waiting-for-primary' AND created_at < ? ORDER BY created_at LIMIT ?) RETURNING *",
+      )
+      .all(cutoff, Math.max(1, Math.min(limit, MAX_PAGE)));
+    return rows.map(pairFromRow);
   }
 
   async putRunRecord(pairId: string, role: PairRole, input: RunRecord): Promise<void> {

@@ -29,6 +29,7 @@ import type * as mirrorPoll from "../mirrorPoll.js";
 import type * as parity from "../parity.js";
 import type * as rollups from "../rollups.js";
 import type * as runOptions from "../runOptions.js";
+import type * as reaper from "../reaper.js";
 import type * as runStart from "../runStart.js";
 import type * as runs from "../runs.js";
 import type * as shadowSlots from "../shadowSlots.js";
@@ -61,6 +62,7 @@ declare const fullApi: ApiFromModules<{
   parity: typeof parity;
   rollups: typeof rollups;
   runOptions: typeof runOptions;
+  reaper: typeof reaper;
   runStart: typeof runStart;
   runs: typeof runs;
   shadowSlots: typeof shadowSlots;

@@ -20,6 +20,7 @@ export const convexModules: Record<string, () => Promise<unknown>> = {
   "../../convex/parity.ts": () => import("../../convex/parity.ts"),
   "../../convex/rollups.ts": () => import("../../convex/rollups.ts"),
   "../../convex/runOptions.ts": () => import("../../convex/runOptions.ts"),
+  "../../convex/reaper.ts": () => import("../../convex/reaper.ts"),
   "../../convex/runStart.ts": () => import("../../convex/runStart.ts"),
   "../../convex/runs.ts": () => import("../../convex/runs.ts"),
   "../../convex/schema.ts": () => import("../../convex/schema.ts"),

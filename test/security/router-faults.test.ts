@@ -47,11 +47,12 @@ class HeldExecutor implements Executor {
       steps: [],
       tokens: { input: 0, output: 0, total: 0 },
       costUsd: 0,
+      createdAt: at,
       startedAt: at,
       finishedAt: at,
       durationMs: 0,
       ...(r.shadow ? { shadow: r.shadow } : {}),
-    } as RunRecord;
+    } as unknown as RunRecord;
   }
   async cancel() {}
   async waitFor(workspaceId: string, runId: string, _options?: WaitOptions): Promise<RunRecord> {
