@@ -12,10 +12,13 @@ import {
   ShadowProvider,
 } from "../flags/flag.ts";
 import { DEFAULT_WORKSPACE, resolveRoute } from "../flags/route.ts";
+import { moveWarnings, stillOnConvex } from "../flags/safety.ts";
 import { STAGES, Stage } from "../flags/stage.ts";
 import type { ControlStore } from "../store/port.ts";
 import { UsageError } from "./exit.ts";
 import { printJson } from "./io.ts";
+import { confirmed } from "./operator.ts";
+import { gatesFrom } from "./promote.ts";
 import { withStore } from "./store.ts";
 import { noteImportedWorkflow } from "./workflow-source.ts";
 
@@ -27,6 +30,8 @@ interface WriteOptions {
 }
 
 interface SetOptions extends WriteOptions {
+  strict?: boolean;
+  gates?: string;
   sample?: string;
   shadowProvider?: string;
   budgetUsd?: string;
@@ -216,6 +221,19 @@ async function set(workflowId: string, rawStage: string, options: SetOptions): P
     await noteImportedWorkflow(store, workflowId);
     const current = await store.getFlag(workflowId);
     const next = applyFlagChange(current ? flagState(current) : null, change);
+    const from =
+      (options.workspace !== undefined ? current?.workspaceOverrides[options.workspace]?.stage : undefined) ??
+      current?.stage ??
+      "convex";
+    const warnings = await moveWarnings(store, workflowId, current, from, stage, gatesFrom(options.gates));
+    for (const w of warnings) process.stderr.write(`cutover: warning: ${w}\n`);
+    if (warnings.length > 0 && options.strict) {
+      process.stderr.write(
+        "cutover: --strict: nothing was written (use cutover promote, or drop --strict)\n",
+      );
+      process.exitCode = 1;
+      return;
+    }
     const doc = await writeOrExplain(() =>
       store.compareAndSetFlag({
         workflowId,
@@ -273,12 +291,42 @@ function reportWrite(before: FlagDoc | null, after: FlagDoc, options: SetOptions
 async function setGlobal(
   key: "killSwitch" | "legacyRemoved",
   rawOnOff: string,
-  options: WriteOptions,
+  options: WriteOptions & { dryRun?: boolean; yes?: boolean },
 ): Promise<void> {
   const value = onOff(rawOnOff, key === "killSwitch" ? "kill-switch" : "legacy-removal");
-  const reason = reasonOf(options);
+  const reason = options.dryRun ? "" : reasonOf(options);
   const expected = expectedVersionOf(options);
   await withStore(async (store) => {
+    if (key === "legacyRemoved" && value) {
+      // Unflagged workflows run on Convex only: they count too, and removal waits for every one.
+      const left = await stillOnConvex(store);
+      for (const { workflowId, why } of left)
+        process.stderr.write(`cutover: still on convex: ${workflowId} (${why})\n`);
+      if (left.length > 0 || options.dryRun) {
+        if (options.json) printJson({ ready: left.length === 0, stillOnConvex: left });
+        else
+          process.stdout.write(
+            left.length === 0
+              ? "legacy removal: every workflow is on inngest; ready (dry run: nothing written)\n"
+              : `legacy removal refused: ${left.length} workflow(s) still route to convex (listed above); nothing was written\n`,
+          );
+        if (left.length > 0) process.exitCode = 1;
+        return;
+      }
+    }
+    if (
+      value &&
+      !(await confirmed(
+        key === "killSwitch"
+          ? "Every workflow will run on Convex only."
+          : "Nothing may route to Convex any more, and the kill switch goes away.",
+        options.yes,
+      ))
+    ) {
+      process.stderr.write("cutover: not confirmed; nothing was written\n");
+      process.exitCode = 1;
+      return;
+    }
     const current = await store.getGlobals();
     const doc = await writeOrExplain(() =>
       store.compareAndSetGlobals({
@@ -341,7 +389,12 @@ export function registerFlags(program: Command): void {
         "replay (the primary's recorded responses) or live (calls the provider)",
       )
       .option("--budget-usd <usd>", "daily live-shadow budget in USD")
-      .option("--workspace <id>", "set this workspace's override instead of the workflow's stage"),
+      .option("--workspace <id>", "set this workspace's override instead of the workflow's stage")
+      .option(
+        "--strict",
+        "refuse (exit 1, nothing written) a stage skip, a move the gates do not support, an unknown workflow",
+      )
+      .option("--gates <file>", "gate thresholds for those checks, as JSON over the production defaults"),
   ).action((workflowId, stage, options) => set(workflowId, stage, options));
 
   writeOptions(
@@ -354,12 +407,17 @@ export function registerFlags(program: Command): void {
   writeOptions(
     flags
       .command("kill-switch <onOff>")
-      .description("on: every workflow runs on convex only, whatever its flag"),
+      .description("on: every workflow runs on convex only, whatever its flag")
+      .option("--yes", "do not ask for confirmation on a terminal"),
   ).action((onOffRaw, options) => setGlobal("killSwitch", onOffRaw, options));
 
   writeOptions(
     flags
       .command("legacy-removal <onOff>")
-      .description("on: Convex execution is gone; refused while any flag still routes to convex"),
+      .description(
+        "on: Convex execution is gone; refused while any workflow (flagged, imported or with results, flag or not) still routes to convex",
+      )
+      .option("--dry-run", "list what still routes to convex, write nothing")
+      .option("--yes", "do not ask for confirmation on a terminal"),
   ).action((onOffRaw, options) => setGlobal("legacyRemoved", onOffRaw, options));
 }

@@ -1,4 +1,5 @@
 // What do the commands that change a flag share? Who acts, why, the gate table, and how a refused write is told.
+import { createInterface } from "node:readline/promises";
 import { FlagConflictError, FlagRefusedError, FlagValidationError } from "../flags/errors.ts";
 import type { GateResult } from "../gates/evaluate.ts";
 import { UsageError } from "./exit.ts";
@@ -61,5 +62,20 @@ export async function writeOrExplain<T>(write: () => Promise<T>): Promise<T | un
       return undefined;
     }
     throw err;
+  }
+}
+
+/**
+ * Returns true when the operator confirmed (or no one can be asked: off a TTY, or with --yes). Switches that
+ * move every workflow at once ask first on a terminal.
+ */
+export async function confirmed(question: string, yes: boolean | undefined): Promise<boolean> {
+  if (yes || !process.stdin.isTTY) return true;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} Type "yes" to go on: `);
+    return answer.trim().toLowerCase() === "yes";
+  } finally {
+    rl.close();
   }
 }

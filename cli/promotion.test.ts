@@ -7,6 +7,7 @@ import { flagState } from "../flags/flag.ts";
 import { evidenceFor } from "../gates/from-store.ts";
 import type { ControlStore } from "../store/port.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
+import { registerFlags } from "./flags.ts";
 import { runInProcess } from "./in-process.ts";
 import { registerPromote } from "./promote.ts";
 import { registerRollback, rollback } from "./rollback.ts";
@@ -51,7 +52,8 @@ async function withTestStore<T>(body: (s: ControlStore) => Promise<T>): Promise<
   }
 }
 
-const cli = (...args: string[]) => runInProcess([registerPromote, registerRollback, registerStatus], args);
+const cli = (...args: string[]) =>
+  runInProcess([registerPromote, registerRollback, registerStatus, registerFlags], args);
 
 async function trigger(count: number, shadowProvider?: string) {
   const prepared = prepareRun(WORKFLOW, { executor: "convex", provider: "mock", workspace: "default" });
@@ -106,7 +108,10 @@ describe("promotion, end to end through trigger with the mock provider", () => {
     expect((await cli("promote", ID, "--to", "inngest")).code).toBe(2);
 
     const runs = await trigger(3);
-    expect(runs.every((r) => r.status === "completed" && r.verdict === "match"), JSON.stringify(runs)).toBe(true);
+    expect(
+      runs.every((r) => r.status === "completed" && r.verdict === "match"),
+      JSON.stringify(runs),
+    ).toBe(true);
     const dry = await cli("promote", ID, "--gates", gatesFile, "--dry-run", "--json");
     expect(dry.code).toBe(0);
     expect(JSON.parse(dry.stdout).decision).toBe("would-promote");
@@ -215,5 +220,58 @@ describe("promotion, end to end through trigger with the mock provider", () => {
     const { workflows } = JSON.parse(shown.stdout);
     expect(workflows[0]).toMatchObject({ workflowId: ID, stage: "shadow", pairs: 2, parityPct: 100 });
     expect(workflows[0].next).toMatchObject({ stage: "live", gated: true, decision: "inconclusive" });
+  });
+
+  it("flags set warns about a stage skip and a move without evidence, and --strict refuses them", async () => {
+    await setFlag("shadow");
+    const skip = await cli("flags", "set", ID, "inngest", "--reason", "yolo", "--strict");
+    expect(skip.code).toBe(1);
+    expect(skip.stderr).toContain("shadow → inngest skips 1 stage(s)");
+    expect(skip.stderr).toMatch(/the gates say inconclusive for inngest/);
+    expect((await withTestStore((s) => s.getFlag(ID)))?.stage).toBe("shadow");
+    const warned = await cli("flags", "set", ID, "live", "--reason", "operator knows");
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toMatch(/warning: the gates say inconclusive for live/);
+    expect((await withTestStore((s) => s.getFlag(ID)))?.stage).toBe("live");
+  });
+
+  it("legacy removal counts workflows without a flag as convex, and lists what still routes there", async () => {
+    // A workflow with results but no flag (unflagged: convex only) and a flagged one on inngest.
+    await setFlag("shadow");
+    await trigger(1);
+    await withTestStore(async (s) => {
+      const flag = (await s.getFlag(ID))!;
+      const rows = await s.listRollups({ workflowId: ID });
+      // Results of another workflow that never got a flag.
+      await s.putResult({
+        pairId: "pair_other",
+        workflowId: "wf_unflagged",
+        workspaceId: "default",
+        verdict: "match",
+        findings: [],
+        summary: {},
+        flagVersion: 0,
+        policy: "default",
+        comparedAt: new Date().toISOString(),
+      });
+      expect(rows.length).toBeGreaterThan(0);
+      await s.compareAndSetFlag({
+        workflowId: ID,
+        expectedVersion: flag.version,
+        next: { ...flagState(flag), stage: "inngest" },
+        actor: "test",
+        reason: "test: inngest",
+      });
+    });
+    const dry = await cli("flags", "legacy-removal", "on", "--dry-run", "--json");
+    expect(dry.code).toBe(1);
+    expect(JSON.parse(dry.stdout)).toEqual({
+      ready: false,
+      stillOnConvex: [{ workflowId: "wf_unflagged", why: "no flag (runs on convex only)" }],
+    });
+    const refused = await cli("flags", "legacy-removal", "on", "--reason", "done", "--yes");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("still on convex: wf_unflagged");
+    expect((await withTestStore((s) => s.getGlobals())).legacyRemoved).toBe(false);
   });
 });

@@ -15,7 +15,7 @@ export const DEFAULT_CORPUS = "regress/corpus";
 
 interface RegressCommandOptions {
   executor: string;
-  case: string[];
+  case?: string[];
   update?: boolean;
   junit?: string;
   json?: boolean;
@@ -120,8 +120,7 @@ export function registerRegress(program: Command): void {
     .option(
       "--case <glob>",
       "only the cases whose folder name matches (repeatable)",
-      (v: string, all: string[]) => [...all, v],
-      [],
+      (v: string, all?: string[]) => [...(all ?? []), v],
     )
     .option("--update", "rewrite goldens (expect.json) from this run and print what changed")
     .option("--junit <file>", "write a JUnit XML report")
@@ -138,7 +137,7 @@ export function registerRegress(program: Command): void {
         report = await runRegress({
           dir,
           executors,
-          globs: opts.case,
+          globs: opts.case ?? [],
           update: opts.update,
           concurrency,
           onStart: (total) => {

@@ -1,5 +1,4 @@
 // Take a workflow back, at once: `cutover rollback` (one compare-and-set write) and `rollback --all` (the kill switch).
-import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { flagState } from "../flags/flag.ts";
 import { previousStage, stepsForward } from "../flags/promotion.ts";
@@ -7,7 +6,7 @@ import { STAGES, Stage } from "../flags/stage.ts";
 import type { ControlStore } from "../store/port.ts";
 import { UsageError } from "./exit.ts";
 import { printJson } from "./io.ts";
-import { actorOf, reasonOf, writeOrExplain } from "./operator.ts";
+import { actorOf, confirmed, reasonOf, writeOrExplain } from "./operator.ts";
 import { withStore } from "./store.ts";
 
 export interface RollbackOptions {
@@ -26,21 +25,6 @@ export interface RollbackOutcome {
   decision: "rolled-back" | "refused";
   version?: number;
   why?: string;
-}
-
-/**
- * Returns true when the operator confirmed (or no one can be asked: off a TTY, or with --yes). Switches that
- * move every workflow at once ask first on a terminal.
- */
-export async function confirmed(question: string, yes: boolean | undefined): Promise<boolean> {
-  if (yes || !process.stdin.isTTY) return true;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(`${question} Type "yes" to go on: `);
-    return answer.trim().toLowerCase() === "yes";
-  } finally {
-    rl.close();
-  }
 }
 
 /**
