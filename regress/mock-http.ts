@@ -268,7 +268,7 @@ export function startMock(options: { record?: boolean; timeoutMs?: number } = {}
   if (!options.record) {
     process.env.OPENAI_API_KEY = "sk-regress-not-a-key";
     process.env.OPENAI_BASE_URL = REGRESS_OPENAI_BASE_URL;
-    process.env.OPENAI_TIMEOUT_MS = String(options.timeoutMs ?? 1500);
+    process.env.OPENAI_TIMEOUT_MS = String(options.timeoutMs ?? 3000);
   }
   const started = setupServer(...handlers);
   // The catch-all handler answers everything; this only fires for requests msw could not read at all.

@@ -213,7 +213,7 @@ export async function runRegress(options: RegressOptions): Promise<RegressReport
   const cassettes = loadCassettes(cases);
   const hosts = routeHosts(cases);
   options.onStart?.(cases.length);
-  const timeoutMs = options.openAiTimeoutMs ?? 1500;
+  const timeoutMs = options.openAiTimeoutMs ?? 3000;
   const savedAllow = process.env.CUTOVER_HTTP_ALLOW_HOSTS;
   process.env.CUTOVER_HTTP_ALLOW_HOSTS = [savedAllow ?? "", ...hosts].filter(Boolean).join(",");
   startMock({ timeoutMs });
