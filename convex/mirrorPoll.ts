@@ -17,6 +17,8 @@ export const poll = internalAction({
     const client = {
       query: (ref: any, args: any) => ctx.runQuery(ref, args),
       mutation: (ref: any, args: any) => ctx.runMutation(ref, args),
+      // Large step payloads the serving host kept in file storage (convex/inngestBlobs.ts) are read back here.
+      action: (ref: any, args: any) => ctx.runAction(ref, args),
     };
     try {
       const pass = await mirrorOpenRuns(client);

@@ -8,6 +8,8 @@ import type { IndexedRun, RunIndex } from "./executor.ts";
 export interface ConvexIndexClient {
   query(ref: FunctionReference<"query", "internal">, args: any): Promise<any>;
   mutation(ref: FunctionReference<"mutation", "internal">, args: any): Promise<any>;
+  /** Internal actions, where the client can call them (the mirror reads blobs through convex/inngestBlobs.ts). */
+  action?(ref: FunctionReference<"action", "internal">, args: any): Promise<any>;
 }
 
 export interface ConvexRunIndexOptions {

@@ -7,7 +7,7 @@ import { type ConvexIndexClient, ConvexRunIndex } from "./convex-index.ts";
 import { ConvexMirrorSink } from "./convex-sink.ts";
 import { InngestExecutor } from "./executor.ts";
 import { mirrorRun } from "./mirror.ts";
-import { MemoryBlobStore } from "./payload.ts";
+import { ConvexBlobStore, MemoryBlobStore } from "./payload.ts";
 import type { InngestRestClient } from "./rest.ts";
 
 export interface MirrorPassOptions {
@@ -48,7 +48,14 @@ export async function mirrorOpenRuns(
     ...(options.rest && { rest: options.rest }),
     // The poller only reads: recording a run it already knows must not kick another chain.
     index: new ConvexRunIndex(client, { kickMirror: false }),
-    payloads: { blobs: new MemoryBlobStore(), thresholdBytes: MIRROR_INLINE_BYTES },
+    // Step payloads the function kept by reference live in the deployment's file storage when the serving
+    // host writes there (ConvexBlobStore); a client without actions (tests) keeps them in memory.
+    payloads: {
+      blobs: client.action
+        ? new ConvexBlobStore({ action: (ref, args) => client.action!(ref, args) })
+        : new MemoryBlobStore(),
+      thresholdBytes: MIRROR_INLINE_BYTES,
+    },
   });
   const sink = new ConvexMirrorSink(client);
   const result: MirrorPassResult = { polled: entries.length, closed: 0, failed: 0 };
