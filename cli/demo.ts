@@ -1,5 +1,6 @@
 // What does a cutover look like end to end? `cutover demo`: examples into shadow, pairs through both executors, a report.
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
 import { createExecutor } from "../executors/factory.ts";
@@ -9,15 +10,14 @@ import { buildReportData } from "../reports/build.ts";
 import { renderMarkdown, renderReport } from "../reports/render.ts";
 import { ShadowPool } from "../shadow/pool.ts";
 import { Router } from "../shadow/router.ts";
-import { cutoverHome } from "../store/home.ts";
 import type { ControlStore, StoredParityResult } from "../store/port.ts";
+import { openSqliteStore } from "../store/sqlite.ts";
 import { compileWorkflow } from "../workflow/compile.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import { defaultRunInput } from "../workflow/legacy/input-task.ts";
 import { InvalidWorkflowError, UsageError } from "./exit.ts";
 import { checkWritableDirectory, checkWritableFile, printJson, readJsonFile } from "./io.ts";
 import { writeFileAtomically } from "./report.ts";
-import { withStore } from "./store.ts";
 
 /** The example whose Inngest shadow is made to disagree, so the report has a real mismatch to explain. */
 export const DIVERGENT_EXAMPLE = "extract";
@@ -262,21 +262,30 @@ export function registerDemo(program: Command): void {
       checkWritableFile(outputs.jsonPath, "--out");
       checkWritableFile(outputs.htmlPath, "--out");
       const say = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
-      say(`cutover demo — state in ${cutoverHome()}, mock LLM provider, both executors embedded\n`);
-      const { results, reportPath, jsonPath } = await withStore((store) =>
-        runDemo(store, {
+      // The demo keeps its state apart: an operator's flags, results and any deployment are never touched.
+      const home = mkdtempSync(join(tmpdir(), "cutover-demo-"));
+      say(
+        `cutover demo — a state of its own in ${home} (your flags and any deployment are untouched; CUTOVER_HOME=${home} cutover status to look around), mock LLM provider, both executors embedded\n`,
+      );
+      const store = openSqliteStore({ path: join(home, "state.db") });
+      let demo: DemoResult;
+      try {
+        demo = await runDemo(store, {
           examplesDir: opts.examples,
           examples,
           outDir: opts.out,
           pairsPerExample,
           workspaceId: opts.workspace,
           say,
-        }),
-      );
+        });
+      } finally {
+        await store.close();
+      }
+      const { results, reportPath, jsonPath } = demo;
       const report = await aggregate(results);
       if (opts.json) {
         printJson({
-          stateDirectory: cutoverHome(),
+          stateDirectory: home,
           reportPath,
           jsonPath,
           report,
