@@ -29,8 +29,10 @@ export const authorize = internalQuery({
 });
 
 /**
- * Returns what a run of the workspace's workflow starts from: its builder graph (JSON text) when the
- * workspace saved one, else its most recently compiled version, else null (an unknown workflow).
+ * Returns what a run of the workspace's workflow starts from: the builder graph (JSON text) the workspace
+ * saved with `workflows:save`, compiled by the caller on this deployment; null for an unknown workflow.
+ * Never a stored compiled version: before issue 9 a tenant could store a hand-made compiled graph
+ * (the public `runs.start` took one), and a public start must not run it.
  */
 export const workflowSource = internalQuery({
   args: { workspaceId: v.string(), workflowId: v.string() },
@@ -41,15 +43,7 @@ export const workflowSource = internalQuery({
         q.eq("workspaceId", workspaceId).eq("workflowId", workflowId),
       )
       .unique();
-    if (saved) return { kind: "graph" as const, json: saved.graphJson };
-    const version = await ctx.db
-      .query("workflowVersions")
-      .withIndex("by_workspace_workflow", (q) =>
-        q.eq("workspaceId", workspaceId).eq("workflowId", workflowId),
-      )
-      .order("desc")
-      .first();
-    return version ? { kind: "compiled" as const, json: version.compiledJson } : null;
+    return saved ? { kind: "graph" as const, json: saved.graphJson } : null;
   },
 });
 

@@ -159,6 +159,37 @@ describe("public functions", () => {
     expect(calls).toEqual([]);
   });
 
+  it("a compiled version stored without a saved graph (as the old runs.start let a tenant do) is never run", async () => {
+    const { t, key } = await tenant();
+    const forged = compileWorkflow(quoteGraph, { allowHosts: ["api.example.com"] });
+    if (!forged.ok) throw new Error("graph");
+    await t.run((ctx) =>
+      ctx.db.insert("workflowVersions", {
+        workspaceId: "acme",
+        workflowId: forged.compiled.workflowId,
+        workflowVersionId: forged.compiled.workflowVersionId,
+        compiledJson: JSON.stringify(forged.compiled),
+        createdAt: Date.now(),
+      }),
+    );
+    const res = await t.fetch(`/v1/workflows/${forged.compiled.workflowId}/runs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ input: {} }),
+    });
+    expect(res.status).toBe(404);
+    await expect(
+      t.action(api.runStart.start, {
+        apiKey: key,
+        workspaceId: "acme",
+        workflowId: forged.compiled.workflowId,
+        runId: "r_forged",
+        inputJson: "{}",
+        provider: "mock",
+      }),
+    ).rejects.toMatchObject({ data: { code: "WORKFLOW_NOT_FOUND" } });
+  });
+
   it("a tenant's key cannot start another workspace's run, nor choose a replay file or a router id", async () => {
     const { t, key } = await tenant();
     await t.mutation(api.workflows.save, {
