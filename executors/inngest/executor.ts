@@ -15,6 +15,8 @@ import { fromInngestError } from "./step-error.ts";
 
 /** Inngest de-duplicates events by id for 24 hours: the window a re-submit's first send can lie in. */
 export const EVENT_DEDUP_WINDOW_MS = 24 * 3_600_000;
+/** How far past our own send the deterministic-id lookup reads (clock skew between us and Inngest). */
+const EVENT_LOOKUP_SLACK_MS = 5 * 60_000;
 
 /** What the executor remembers of a submitted run: Inngest knows runs by its own ids, not ours. */
 export interface IndexedRun {
@@ -206,6 +208,11 @@ export class InngestExecutor implements Executor {
           receivedAfter: new Date(
             (Number.isNaN(submitted) ? now : submitted) - EVENT_DEDUP_WINDOW_MS,
           ).toISOString(),
+          // Newest first from just after our own send: the lost first send came shortly before it, so it is
+          // on the first page however busy the deployment is.
+          ...(!Number.isNaN(submitted) && {
+            receivedBefore: new Date(submitted + EVENT_LOOKUP_SLACK_MS).toISOString(),
+          }),
         },
         signal,
       );

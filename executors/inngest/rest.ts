@@ -225,7 +225,7 @@ export class InngestRestClient {
    * re-submit after a lost answer: Inngest de-duplicates the event, so the new id started no run).
    */
   async findEvents(
-    query: { name: string; id: string; receivedAfter: string; maxPages?: number },
+    query: { name: string; id: string; receivedAfter: string; receivedBefore?: string; maxPages?: number },
     signal?: AbortSignal,
   ): Promise<InngestEvent[]> {
     const found: InngestEvent[] = [];
@@ -237,6 +237,7 @@ export class InngestRestClient {
         received_after: query.receivedAfter,
         limit: String(pageSize),
       });
+      if (query.receivedBefore) params.set("received_before", query.receivedBefore);
       if (cursor) params.set("cursor", cursor);
       const what = `events named ${query.name}`;
       const body = await this.request("GET", `/v1/events?${params}`, { signal });

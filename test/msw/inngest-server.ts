@@ -182,10 +182,14 @@ export class FakeInngest {
         const limit = Number(q.get("limit") || 20);
         if (limit > 51) return problem(500, "Unable to query events");
         const after = q.get("received_after");
+        const before = q.get("received_before");
         const cursor = q.get("cursor");
         if (cursor && !isUlid(cursor)) return problem(400, "Invalid cursor query parameter");
         let list = this.events.filter(
-          (e) => (!q.get("name") || e.name === q.get("name")) && (!after || e.receivedAt > Date.parse(after)),
+          (e) =>
+            (!q.get("name") || e.name === q.get("name")) &&
+            (!after || e.receivedAt > Date.parse(after)) &&
+            (!before || e.receivedAt < Date.parse(before)),
         );
         if (cursor) list = list.filter((e) => e.internalId < cursor);
         return HttpResponse.json(
