@@ -41,32 +41,55 @@ interface Brief {
   status?: unknown;
 }
 
-/** Adds one stored result to `evidence` (mutating it) and returns it. */
-export function addResult(evidence: Evidence, result: StoredParityResult): Evidence {
-  evidence.pairs++;
-  if (result.verdict === "match" || result.verdict === "tolerated") evidence.agreeing++;
-  if (result.verdict === "shadow-timeout") evidence.timeouts++;
-  if (result.findings.some((f) => (f as { severity?: unknown })?.severity === "critical"))
-    evidence.critical++;
-  if (evidence.lastAt === null || result.comparedAt > evidence.lastAt) evidence.lastAt = result.comparedAt;
+/** One run of a pair as the evidence counts it: which executor ran it, whether it failed, how long it took. */
+export interface SideReading {
+  executor: "convex" | "inngest";
+  failed: boolean;
+  ms: number | null;
+}
+
+/** Returns the pair's two runs (a side whose executor the summary does not name is left out). */
+export function readSides(result: StoredParityResult): SideReading[] {
   const summary = result.summary as {
     primary?: Brief;
     shadow?: Brief;
     latency?: { primaryMs?: unknown; shadowMs?: unknown };
   };
+  const out: SideReading[] = [];
   const roles = [
     ["primary", summary.primary, summary.latency?.primaryMs],
     ["shadow", summary.shadow, summary.latency?.shadowMs],
   ] as const;
   for (const [role, brief, ms] of roles) {
     const executor = brief?.executor;
-    // A shadow that timed out has no record: it counts as a failed run of the shadow's executor.
-    const who = executor === "convex" || executor === "inngest" ? executor : null;
-    if (!who) continue;
-    const s = evidence[who];
+    if (executor !== "convex" && executor !== "inngest") continue;
+    out.push({
+      executor,
+      // A shadow that timed out has no record: it counts as a failed run of the shadow's executor.
+      failed: brief?.status === "failed" || (role === "shadow" && result.verdict === "shadow-timeout"),
+      ms: typeof ms === "number" && Number.isFinite(ms) && ms >= 0 ? ms : null,
+    });
+  }
+  return out;
+}
+
+/** True when the pair had a critical finding. */
+export function hasCritical(result: StoredParityResult): boolean {
+  return result.findings.some((f) => (f as { severity?: unknown })?.severity === "critical");
+}
+
+/** Adds one stored result to `evidence` (mutating it) and returns it. */
+export function addResult(evidence: Evidence, result: StoredParityResult): Evidence {
+  evidence.pairs++;
+  if (result.verdict === "match" || result.verdict === "tolerated") evidence.agreeing++;
+  if (result.verdict === "shadow-timeout") evidence.timeouts++;
+  if (hasCritical(result)) evidence.critical++;
+  if (evidence.lastAt === null || result.comparedAt > evidence.lastAt) evidence.lastAt = result.comparedAt;
+  for (const side of readSides(result)) {
+    const s = evidence[side.executor];
     s.runs++;
-    if (brief?.status === "failed" || (role === "shadow" && result.verdict === "shadow-timeout")) s.failed++;
-    if (typeof ms === "number" && Number.isFinite(ms) && ms >= 0) s.latency.accept(ms);
+    if (side.failed) s.failed++;
+    if (side.ms !== null) s.latency.accept(side.ms);
   }
   return evidence;
 }

@@ -149,8 +149,8 @@ describe("daily rollups equal a full scan of the results (SQLite)", () => {
       findings: {},
       tokens: { primary: 0, shadow: 0 },
       cost: { primary: 0, shadow: 0, unpriced: 0 },
-      convex: { runs: 0, failed: 0, latency: "" },
-      inngest: { runs: 0, failed: 0, latency: "" },
+      convex: { runs: 0, failed: 0, latency: "", pending: [] },
+      inngest: { runs: 0, failed: 0, latency: "", pending: [] },
       paths: Object.fromEntries(Array.from({ length: MAX_PATHS }, (_, i) => [`$.a${i}`, i + 1])),
       lastComparedAt: null,
     };

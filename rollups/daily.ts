@@ -1,6 +1,6 @@
 // What did one workflow's pairs show on one UTC day under one flag version? The rollup row, and how results fold into it.
 import { DDSketch } from "@datadog/sketches-js";
-import { addResult, type Evidence, emptyEvidence, type SideEvidence } from "../gates/evidence.ts";
+import { type Evidence, emptyEvidence, hasCritical, readSides } from "../gates/evidence.ts";
 import type { StoredParityResult, Verdict } from "../store/port.ts";
 
 /** Paths kept per row; the rest fold into OTHER_PATHS. */
@@ -20,6 +20,11 @@ interface SideRollup {
   failed: number;
   /** DDSketch of run durations (ms), protobuf base64; "" while empty. */
   latency: string;
+  /**
+   * Durations not yet in the sketch: encoding a sketch costs far more than storing a result, so values
+   * wait here and go into it PENDING_LATENCIES at a time. Every reader adds them (sideSketch).
+   */
+  pending: number[];
 }
 
 /** One row: what the day's pairs of one workflow under one flag version showed. Plain JSON. */
@@ -43,6 +48,8 @@ export interface DailyRollup extends RollupKey {
 }
 
 const RELATIVE_ACCURACY = 0.01;
+/** Durations a side keeps outside its sketch before they are folded in (bounds the row's size). */
+export const PENDING_LATENCIES = 64;
 
 /** Returns the row's key for a stored result: its workspace, workflow, UTC day and flag version. */
 export function rollupKeyOf(
@@ -58,7 +65,7 @@ export function rollupKeyOf(
 
 /** Returns a row with nothing counted. */
 export function emptyRollup(key: RollupKey): DailyRollup {
-  const side = (): SideRollup => ({ runs: 0, failed: 0, latency: "" });
+  const side = (): SideRollup => ({ runs: 0, failed: 0, latency: "", pending: [] });
   return {
     ...key,
     verdicts: { match: 0, tolerated: 0, mismatch: 0, "shadow-timeout": 0 },
@@ -78,16 +85,25 @@ export function emptyRollup(key: RollupKey): DailyRollup {
 /** Returns the sketch a row keeps as text. */
 export function sketchOf(text: string): DDSketch {
   if (text === "") return new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
-  // atob/btoa rather than Buffer: rows are also folded inside Convex mutations, which have no Buffer.
+  // Rows are also folded inside Convex mutations, whose runtime has atob/btoa but no Buffer.
+  if (typeof Buffer !== "undefined") return DDSketch.fromProto(Buffer.from(text, "base64"));
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return DDSketch.fromProto(bytes);
 }
 
+/** Returns a side's durations as one sketch: the encoded ones and those still pending. */
+export function sideSketch(side: SideRollup): DDSketch {
+  const sketch = sketchOf(side.latency);
+  for (const ms of side.pending ?? []) sketch.accept(ms);
+  return sketch;
+}
+
 function textOf(sketch: DDSketch): string {
   if (sketch.count === 0) return "";
   const bytes = sketch.toProto();
+  if (typeof Buffer !== "undefined") return Buffer.from(bytes).toString("base64");
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000)
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -106,47 +122,70 @@ interface Summary {
   topPaths?: unknown;
 }
 
-/** Returns a copy of `row` with the result counted (the row must be the result's, see rollupKeyOf). */
-export function withResult(row: DailyRollup, result: StoredParityResult): DailyRollup {
-  const next = structuredClone(row);
-  next.verdicts[result.verdict] = (next.verdicts[result.verdict] ?? 0) + 1;
-  const findings = result.findings as Finding[];
-  if (findings.some((f) => f?.severity === "critical")) next.critical++;
-  for (const f of findings) {
-    if (f?.severity === "info" || typeof f?.category !== "string") continue;
-    next.findings[f.category] = (next.findings[f.category] ?? 0) + 1;
+/**
+ * Folds results into one row without decoding its sketches more than once: the store keeps a folder per
+ * row it writes, so each result costs two sketch inserts and one encode, not a decode, merge and encode.
+ */
+export class RollupFolder {
+  private readonly sketches: Partial<Record<"convex" | "inngest", DDSketch>> = {};
+
+  /** `row` becomes the folder's own: pass a copy where the caller keeps using it. */
+  constructor(private readonly row: DailyRollup) {}
+
+  /** Counts the result (the row must be the result's, see rollupKeyOf). */
+  add(result: StoredParityResult): this {
+    const row = this.row;
+    row.verdicts[result.verdict] = (row.verdicts[result.verdict] ?? 0) + 1;
+    if (hasCritical(result)) row.critical++;
+    for (const f of result.findings as Finding[]) {
+      if (f?.severity === "info" || typeof f?.category !== "string") continue;
+      row.findings[f.category] = (row.findings[f.category] ?? 0) + 1;
+    }
+    const summary = result.summary as Summary;
+    row.tokens.primary += summary.tokens?.primary?.total ?? 0;
+    row.tokens.shadow += summary.tokens?.shadow?.total ?? 0;
+    const primaryCost = summary.costUsd?.primary;
+    const shadowCost = summary.costUsd?.shadow;
+    if (primaryCost === null || shadowCost === null) row.cost.unpriced++;
+    else {
+      row.cost.primary += primaryCost ?? 0;
+      row.cost.shadow += shadowCost ?? 0;
+    }
+    // Per-executor runs, failures and latency read as the gates read them, so both agree.
+    for (const side of readSides(result)) {
+      const s = row[side.executor];
+      s.runs++;
+      if (side.failed) s.failed++;
+      if (side.ms !== null) {
+        s.pending.push(side.ms);
+        if (s.pending.length >= PENDING_LATENCIES) {
+          const sketch = (this.sketches[side.executor] ??= sketchOf(s.latency));
+          for (const ms of s.pending) sketch.accept(ms);
+          s.latency = textOf(sketch);
+          s.pending = [];
+        }
+      }
+    }
+    if (Array.isArray(summary.topPaths))
+      addPaths(
+        row.paths,
+        summary.topPaths.filter((p): p is string => typeof p === "string"),
+        1,
+      );
+    if (row.lastComparedAt === null || result.comparedAt > row.lastComparedAt)
+      row.lastComparedAt = result.comparedAt;
+    return this;
   }
-  const summary = result.summary as Summary;
-  next.tokens.primary += summary.tokens?.primary?.total ?? 0;
-  next.tokens.shadow += summary.tokens?.shadow?.total ?? 0;
-  const primaryCost = summary.costUsd?.primary;
-  const shadowCost = summary.costUsd?.shadow;
-  if (primaryCost === null || shadowCost === null) next.cost.unpriced++;
-  else {
-    next.cost.primary += primaryCost ?? 0;
-    next.cost.shadow += shadowCost ?? 0;
+
+  /** Returns the row as kept; the folder stays usable for more results. */
+  toRow(): DailyRollup {
+    return this.row;
   }
-  // Per-executor runs, failures and latency: the gates' own reading of a result, so both agree.
-  const one = addResult(emptyEvidence(), result);
-  for (const who of ["convex", "inngest"] as const) foldSide(next[who], one[who]);
-  if (Array.isArray(summary.topPaths))
-    addPaths(
-      next.paths,
-      summary.topPaths.filter((p): p is string => typeof p === "string"),
-      1,
-    );
-  if (next.lastComparedAt === null || result.comparedAt > next.lastComparedAt)
-    next.lastComparedAt = result.comparedAt;
-  return next;
 }
 
-function foldSide(row: SideRollup, side: SideEvidence): void {
-  row.runs += side.runs;
-  row.failed += side.failed;
-  if (side.latency.count === 0) return;
-  const sketch = sketchOf(row.latency);
-  sketch.merge(side.latency);
-  row.latency = textOf(sketch);
+/** Returns a copy of `row` with the result counted (the row must be the result's, see rollupKeyOf). */
+export function withResult(row: DailyRollup, result: StoredParityResult): DailyRollup {
+  return new RollupFolder(structuredClone(row)).add(result).toRow();
 }
 
 function addPaths(into: Record<string, number>, paths: readonly string[], times: number): void {
@@ -187,10 +226,11 @@ export function mergeRollups(a: DailyRollup, b: DailyRollup): DailyRollup {
   for (const who of ["convex", "inngest"] as const) {
     next[who].runs += b[who].runs;
     next[who].failed += b[who].failed;
-    if (b[who].latency !== "") {
-      const sketch = sketchOf(next[who].latency);
-      sketch.merge(sketchOf(b[who].latency));
+    if (b[who].latency !== "" || b[who].pending.length > 0 || next[who].pending.length > 0) {
+      const sketch = sideSketch(next[who]);
+      sketch.merge(sideSketch(b[who]));
       next[who].latency = textOf(sketch);
+      next[who].pending = [];
     }
   }
   for (const [p, n] of Object.entries(b.paths)) addPaths(next.paths, [p], n);
@@ -211,7 +251,8 @@ export function evidenceOfRollups(rows: readonly DailyRollup[]): Evidence {
     for (const who of ["convex", "inngest"] as const) {
       evidence[who].runs += row[who].runs;
       evidence[who].failed += row[who].failed;
-      if (row[who].latency !== "") evidence[who].latency.merge(sketchOf(row[who].latency));
+      if (row[who].latency !== "" || row[who].pending.length > 0)
+        evidence[who].latency.merge(sideSketch(row[who]));
     }
     if (row.lastComparedAt !== null && (evidence.lastAt === null || row.lastComparedAt > evidence.lastAt))
       evidence.lastAt = row.lastComparedAt;

@@ -3,6 +3,7 @@ import type { Database } from "better-sqlite3";
 import {
   type DailyRollup,
   emptyRollup,
+  RollupFolder,
   type RollupKey,
   rollupKeyOf,
   withResult,
@@ -21,6 +22,7 @@ export const ROLLUPS_MIGRATION = `
 `;
 
 type KeyArgs = [string, string, string, number];
+const MAX_CACHED_FOLDERS = 256;
 const keyArgs = (k: RollupKey): KeyArgs => [k.workspaceId, k.workflowId, k.day, k.flagVersion];
 
 /** The rollup statements of one database; every method runs inside the caller's transaction. */
@@ -41,6 +43,13 @@ export class SqliteRollups {
     );
   }
 
+  /**
+   * The folder of each row this store last wrote, with the text it wrote: while the row's text in the
+   * database is still that text (no other process wrote it since), the folder goes on from its decoded
+   * sketches instead of parsing and decoding the row again. Bounded, oldest rows dropped first.
+   */
+  private readonly folders = new Map<string, { doc: string; folder: RollupFolder }>();
+
   private read(key: RollupKey): DailyRollup {
     const row = this.get.get(...keyArgs(key));
     return row ? (JSON.parse(row.doc) as DailyRollup) : emptyRollup(key);
@@ -56,15 +65,33 @@ export class SqliteRollups {
    */
   add(result: StoredParityResult, replaced: StoredParityResult | null): void {
     if (!replaced) {
-      this.write(withResult(this.read(rollupKeyOf(result)), result));
+      const key = rollupKeyOf(result);
+      const id = keyArgs(key).join("\u0000");
+      const stored = this.get.get(...keyArgs(key))?.doc;
+      let cached = this.folders.get(id);
+      if (!cached || cached.doc !== stored) {
+        cached = {
+          doc: "",
+          folder: new RollupFolder(
+            stored === undefined ? emptyRollup(key) : (JSON.parse(stored) as DailyRollup),
+          ),
+        };
+      }
+      const doc = JSON.stringify(cached.folder.add(result).toRow());
+      this.put.run(...keyArgs(key), doc);
+      this.folders.delete(id);
+      this.folders.set(id, { doc, folder: cached.folder });
+      if (this.folders.size > MAX_CACHED_FOLDERS) this.folders.delete(this.folders.keys().next().value!);
       return;
     }
+    this.folders.clear();
     this.rebuild(rollupKeyOf(replaced));
     this.rebuild(rollupKeyOf(result));
   }
 
   /** Counts a pair that got no result: dropped for capacity, or skipped over the live budget. */
   countUncovered(key: RollupKey, why: "dropped" | "over-budget"): void {
+    this.folders.delete(keyArgs(key).join("\u0000"));
     this.write(withUncovered(this.read(key), why));
   }
 
