@@ -159,7 +159,8 @@ export class RollupFolder {
       if (side.ms !== null) {
         s.pending.push(side.ms);
         if (s.pending.length >= PENDING_LATENCIES) {
-          const sketch = (this.sketches[side.executor] ??= sketchOf(s.latency));
+          this.sketches[side.executor] ??= sketchOf(s.latency);
+          const sketch = this.sketches[side.executor]!;
           for (const ms of s.pending) sketch.accept(ms);
           s.latency = textOf(sketch);
           s.pending = [];
