@@ -217,7 +217,7 @@ function skippedStep(label: string, node: CompiledNode): StepRecord {
  * there; Inngest serialises an error's name, message, stack, code and cause only), the failed step last
  * when Inngest named it. The error keeps its class, so its retry behaviour is unchanged.
  */
-function withStepSummary(
+export function withStepSummary(
   err: unknown,
   graph: ExecuteEventData["graph"],
   steps: StepRecord[],
