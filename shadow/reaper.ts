@@ -23,7 +23,12 @@ export function pairDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {
  * time: the reports count it beside the timeouts) with one major status finding that says it was
  * abandoned, and summary.shadowOutcome "abandoned".
  */
-export function abandonedResult(pair: ShadowPair, deadlineMs: number, at: Date): StoredParityResult {
+export function abandonedResult(
+  pair: ShadowPair,
+  deadlineMs: number,
+  at: Date,
+  why = `its follow-up never finished (the process stopped, or the follow-up failed) within the pair deadline of ${deadlineMs} ms after ${pair.createdAt}`,
+): StoredParityResult {
   return {
     pairId: pair.pairId,
     workflowId: pair.workflowId,
@@ -33,7 +38,7 @@ export function abandonedResult(pair: ShadowPair, deadlineMs: number, at: Date):
       finding({
         category: "status",
         severity: "major",
-        message: `the pair was abandoned: its follow-up never finished (the process stopped, or the follow-up failed) within the pair deadline of ${deadlineMs} ms after ${pair.createdAt}`,
+        message: `the pair was abandoned: ${why}`,
       }),
     ],
     summary: { shadowOutcome: "abandoned", pairCreatedAt: pair.createdAt, deadlineMs },

@@ -11,6 +11,7 @@ import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import { pairIdFor, shadowRunIdFor } from "./pair-id.ts";
 import type { PoolLease, ShadowPool } from "./pool.ts";
 import { cassetteFromPrimary } from "./primary-cassette.ts";
+import { abandonedResult } from "./reaper.ts";
 import { type PairContext, reconcile, type ShadowEnd } from "./reconcile.ts";
 import { isSampled } from "./sampling.ts";
 
@@ -226,7 +227,7 @@ export class Router {
   async #follow(trigger: RunTrigger, route: Route, pairId: string): Promise<StoredParityResult | null> {
     const { store, executors } = this.#options;
     const { workspaceId, runId, workflow } = trigger;
-    const created = await store.putPair({
+    const opened = {
       pairId,
       workspaceId,
       workflowId: workflow.workflowId,
@@ -234,7 +235,8 @@ export class Router {
       shadowRunId: null,
       status: "waiting-for-primary",
       createdAt: new Date().toISOString(),
-    });
+    };
+    const created = await store.putPair(opened);
     if (!created.created) {
       this.#counts.duplicates++;
       return null; // the same runId submitted again: one pair only
@@ -256,7 +258,19 @@ export class Router {
     } catch (err) {
       lease.release();
       this.#counts.primaryWaitFailures++;
-      await store.updatePair(pairId, workspaceId, { status: "abandoned" }).catch(() => undefined);
+      // Counted as the reaper counts a pair a crash left behind: abandoned, with its result.
+      const waitMs = this.#options.primaryWaitMs ?? DEFAULT_PRIMARY_WAIT_MS;
+      await store
+        .putResult(
+          abandonedResult(
+            opened,
+            waitMs,
+            new Date(),
+            `its primary ${runId} did not finish within ${waitMs} ms (${errorText(err)})`,
+          ),
+        )
+        .then(() => store.updatePair(pairId, workspaceId, { status: "abandoned" }))
+        .catch(() => undefined);
       throw err;
     }
     const { slots } = this.#options;

@@ -126,6 +126,35 @@ describe("router faults", () => {
     expect(inngest.submits.length).toBeLessThanOrEqual(2);
   });
 
+  it("a primary that never finishes frees the follow-up's slot after primaryWaitMs and counts the pair as abandoned", async () => {
+    await store.compareAndSetFlag({
+      workflowId: "wf_faults",
+      expectedVersion: 0,
+      next: { ...defaultFlagState(), stage: "shadow", samplePct: 100 },
+      actor: "test",
+      reason: "faults",
+    });
+    const convex = new HeldExecutor("convex");
+    const inngest = new HeldExecutor("inngest");
+    // waitFor honours its timeout, as both executors do.
+    convex.waitFor = (_ws, runId, options) =>
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`run ${runId} did not finish`)), options?.timeoutMs ?? 1e9),
+      );
+    const pool = new ShadowPool({ maxConcurrent: 1, deadlineMs: 60_000 });
+    const router = new Router({ store, executors: { convex, inngest }, pool, primaryWaitMs: 50 });
+    const d = await router.dispatch(trigger("r_stuck"));
+    expect(await d.settled).toBeNull();
+    expect(pool.counts().inFlight).toBe(0);
+    expect(router.counts()).toMatchObject({ primaryWaitFailures: 1, followFailures: 1 });
+    expect((await store.getPair(d.pairId!, "default"))?.status).toBe("abandoned");
+    expect((await store.getResult(d.pairId!, "default"))?.summary).toMatchObject({
+      shadowOutcome: "abandoned",
+    });
+    // The next follow-up gets the slot back.
+    expect(await router.dispatch(trigger("r_next")).then((n) => n.shadow)).toBe("scheduled");
+  });
+
   it("a flag store that fails routes to the Convex primary with no shadow, counted, never failing the caller", async () => {
     const broken = new Proxy(store, {
       get(target, prop, receiver) {
