@@ -10,6 +10,7 @@ import type { Stage } from "../flags/stage.ts";
 import { type GateConfig, PRODUCTION_GATES } from "../gates/config.ts";
 import { evaluateGates } from "../gates/evaluate.ts";
 import { evidenceFor, gateContextFor } from "../gates/from-store.ts";
+import { type DailyRollup, mergeRollups, sideSketch } from "../rollups/daily.ts";
 import { type ControlStore, type StoredParityResult, utcDay, type Verdict } from "../store/port.ts";
 import type {
   ReportData,
@@ -58,111 +59,36 @@ export function parityPct(verdicts: Record<Verdict, number>, pairs: number): num
   return pairs === 0 ? null : Math.round(((verdicts.match + verdicts.tolerated) / pairs) * 10_000) / 100;
 }
 
-interface Side {
-  sketch: DDSketch;
-  runs: number;
-  buckets: number[];
-}
-
 interface Acc {
   workspaceId: string;
   workflowId: string;
-  pairs: number;
-  verdicts: Record<Verdict, number>;
-  tokens: { primary: number; shadow: number };
-  cost: { primary: number | null; shadow: number | null };
-  latency: { convex: Side; inngest: Side };
-  categories: Map<string, number>;
-  paths: Map<string, number>;
-  days: Map<string, { pairs: number; verdicts: Record<Verdict, number> }>;
-  /** The newest mismatching result (results stream newest first). */
-  example: StoredParityResult | null;
+  /** Every row of this (workspace, workflow) in the window, merged. */
+  total: DailyRollup | null;
+  /** Rows merged per day, for the trend. */
+  days: Map<string, DailyRollup>;
+}
+
+function newAcc(workspaceId: string, workflowId: string): Acc {
+  return { workspaceId, workflowId, total: null, days: new Map() };
+}
+
+/** Adds one rollup row to the accumulator: the window's total and its day. */
+function fold(acc: Acc, row: DailyRollup): void {
+  acc.total = acc.total ? mergeRollups(acc.total, row) : row;
+  const day = acc.days.get(row.day);
+  acc.days.set(row.day, day ? mergeRollups(day, row) : row);
 }
 
 interface Brief {
   executor?: unknown;
-  durationMs?: unknown;
 }
 interface SummaryShape {
   primary?: Brief;
   shadow?: Brief;
-  latency?: { primaryMs?: unknown; shadowMs?: unknown };
-  tokens?: { primary?: { total?: unknown }; shadow?: { total?: unknown } };
-  costUsd?: { primary?: unknown; shadow?: unknown };
-  topPaths?: unknown;
 }
 
-const num = (x: unknown): number | null => (typeof x === "number" && Number.isFinite(x) ? x : null);
-
-function newSide(): Side {
-  return {
-    sketch: new DDSketch({ relativeAccuracy: SKETCH_ACCURACY }),
-    runs: 0,
-    buckets: BUCKETS_MS.map(() => 0),
-  };
-}
-
-function newAcc(workspaceId: string, workflowId: string): Acc {
-  return {
-    workspaceId,
-    workflowId,
-    pairs: 0,
-    verdicts: emptyVerdicts(),
-    tokens: { primary: 0, shadow: 0 },
-    cost: { primary: 0, shadow: 0 },
-    latency: { convex: newSide(), inngest: newSide() },
-    categories: new Map(),
-    paths: new Map(),
-    days: new Map(),
-    example: null,
-  };
-}
-
-function fold(acc: Acc, result: StoredParityResult): void {
-  acc.pairs++;
-  acc.verdicts[result.verdict]++;
-  const day = utcDay(result.comparedAt);
-  let d = acc.days.get(day);
-  if (!d) {
-    d = { pairs: 0, verdicts: emptyVerdicts() };
-    acc.days.set(day, d);
-  }
-  d.pairs++;
-  d.verdicts[result.verdict]++;
-  if (result.verdict === "mismatch") {
-    for (const f of result.findings as { category?: unknown; severity?: unknown }[]) {
-      if (typeof f?.category === "string" && typeof f.severity === "string" && f.severity !== "info")
-        acc.categories.set(f.category, (acc.categories.get(f.category) ?? 0) + 1);
-    }
-    acc.example ??= result;
-  }
-  const s = result.summary as SummaryShape;
-  acc.tokens.primary += num(s.tokens?.primary?.total) ?? 0;
-  acc.tokens.shadow += num(s.tokens?.shadow?.total) ?? 0;
-  // One unpriced run makes the window's cost unknown, not smaller.
-  for (const role of ["primary", "shadow"] as const) {
-    const usd = num(s.costUsd?.[role]);
-    acc.cost[role] = acc.cost[role] === null || usd === null ? null : acc.cost[role] + usd;
-  }
-  const sides = [
-    [s.primary, s.latency?.primaryMs ?? s.primary?.durationMs],
-    [s.shadow, s.latency?.shadowMs ?? s.shadow?.durationMs],
-  ] as const;
-  for (const [brief, ms] of sides) {
-    const executor = brief?.executor;
-    const value = num(ms);
-    if ((executor !== "convex" && executor !== "inngest") || value === null || value < 0) continue;
-    const side = acc.latency[executor];
-    side.runs++;
-    side.sketch.accept(value);
-    const i = BUCKETS_MS.findIndex((upper) => value <= upper);
-    side.buckets[i === -1 ? BUCKETS_MS.length - 1 : i]++;
-  }
-  if (Array.isArray(s.topPaths)) {
-    for (const path of new Set(s.topPaths.filter((p): p is string => typeof p === "string")))
-      acc.paths.set(path, (acc.paths.get(path) ?? 0) + 1);
-  }
-}
+const pairsOf = (row: DailyRollup | null | undefined): number =>
+  row ? Object.values(row.verdicts).reduce((a, b) => a + b, 0) : 0;
 
 /** Returns the UTC days from `first` to `last` inclusive, oldest first. */
 function daysBetween(first: string, last: string): string[] {
@@ -172,17 +98,52 @@ function daysBetween(first: string, last: string): string[] {
   return out;
 }
 
-function latencyOf(side: Side, lo: number, hi: number): SideLatency {
-  const q = (p: number) =>
-    side.runs === 0 ? null : Math.round(side.sketch.getValueAtQuantile(p) * 100) / 100;
+/**
+ * Returns one executor's latency: p50/p95 from its DDSketch, and how many runs fall in each 1-2-5 bucket
+ * between `lo` and `hi` (bucket indexes), read from the sketch's quantiles: the count up to a bound is the
+ * largest rank whose quantile value is within it (found by bisection, within the sketch's accuracy).
+ */
+function latencyOf(side: { runs: number; sketch: DDSketch }, lo: number, hi: number): SideLatency {
+  const { runs, sketch } = side;
+  if (runs === 0 || sketch.count === 0)
+    return { runs, p50Ms: null, p95Ms: null, histogram: { upperMs: [], counts: [] } };
+  const q = (p: number) => Math.round(sketch.getValueAtQuantile(p) * 100) / 100;
+  const n = sketch.count;
+  const upTo = (bound: number): number => {
+    let low = 0;
+    let high = n;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (sketch.getValueAtQuantile((mid - 0.5) / n) <= bound) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  };
+  const upper = BUCKETS_MS.slice(lo, hi + 1);
+  const cumulative = upper.map((bound, i) => (lo + i === BUCKETS_MS.length - 1 ? n : upTo(bound)));
+  const below = lo === 0 ? 0 : upTo(BUCKETS_MS[lo - 1]);
   return {
-    runs: side.runs,
+    runs,
     p50Ms: q(0.5),
     p95Ms: q(0.95),
-    histogram:
-      side.runs === 0
-        ? { upperMs: [], counts: [] }
-        : { upperMs: BUCKETS_MS.slice(lo, hi + 1), counts: side.buckets.slice(lo, hi + 1) },
+    histogram: {
+      upperMs: upper,
+      counts: cumulative.map((c, i) => c - (i === 0 ? below : cumulative[i - 1])),
+    },
+  };
+}
+
+/** Returns the index range of buckets holding any of the sketches' durations. */
+function bucketRange(sketches: readonly DDSketch[]): { lo: number; hi: number } {
+  const live = sketches.filter((s) => s.count > 0);
+  if (live.length === 0) return { lo: 0, hi: 0 };
+  const index = (ms: number) => {
+    const i = BUCKETS_MS.findIndex((upper) => ms <= upper);
+    return i === -1 ? BUCKETS_MS.length - 1 : i;
+  };
+  return {
+    lo: Math.min(...live.map((s) => index(s.getValueAtQuantile(0)))),
+    hi: Math.max(...live.map((s) => index(s.getValueAtQuantile(1)))),
   };
 }
 
@@ -254,9 +215,11 @@ async function readinessOf(
 }
 
 /**
- * Returns the report over the store's results compared since `options.since` (all history when absent), one
- * row per (workspace, workflow) with results, plus one per workspace a flag puts in shadow or live that has
- * none (saying "no pairs"). Readiness is judged by the production gates on the flag's current version.
+ * Returns the report over the window from `options.since` (all history when absent; the daily rollups count by
+ * UTC day, so the window starts at the beginning of `since`'s day), one row per (workspace, workflow) with
+ * pairs, plus one per workspace a flag puts in shadow or live that has none (saying "no pairs"). Figures come
+ * from the rollups; raw results are read only for each mismatching workflow's example pair. Readiness is
+ * judged by the production gates on the flag's current version.
  */
 export async function buildReportData(
   store: ControlStore,
@@ -265,23 +228,20 @@ export async function buildReportData(
   const now = options.now ?? new Date();
   const byWorkflow = new Map<string, Acc>();
   let firstDay: string | null = null;
-  for await (const result of store.iterateResults(
-    {
-      ...(options.since ? { since: options.since } : {}),
-      ...(options.workflowId ? { workflowId: options.workflowId } : {}),
-      ...(options.workspaceId ? { workspaceId: options.workspaceId } : {}),
-    },
-    1000,
-  )) {
-    const key = JSON.stringify([result.workflowId, result.workspaceId]);
+  const rows = await store.listRollups({
+    ...(options.since ? { sinceDay: utcDay(options.since) } : {}),
+    ...(options.workflowId ? { workflowId: options.workflowId } : {}),
+    ...(options.workspaceId ? { workspaceId: options.workspaceId } : {}),
+  });
+  for (const row of rows) {
+    const key = JSON.stringify([row.workflowId, row.workspaceId]);
     let acc = byWorkflow.get(key);
     if (!acc) {
-      acc = newAcc(result.workspaceId, result.workflowId);
+      acc = newAcc(row.workspaceId, row.workflowId);
       byWorkflow.set(key, acc);
     }
-    fold(acc, result);
-    const day = utcDay(result.comparedAt);
-    if (firstDay === null || day < firstDay) firstDay = day;
+    fold(acc, row);
+    if (pairsOf(row) > 0 && (firstDay === null || row.day < firstDay)) firstDay = row.day;
   }
 
   const flags = new Map((await store.listFlags()).map((f) => [f.workflowId, f]));
@@ -307,6 +267,8 @@ export async function buildReportData(
   const accs = [...byWorkflow.values()].sort(
     (a, b) => a.workflowId.localeCompare(b.workflowId) || a.workspaceId.localeCompare(b.workspaceId),
   );
+  let dropped = 0;
+  let overBudget = 0;
   for (const acc of accs) {
     const flag = flags.get(acc.workflowId) ?? null;
     const stage = stageFor(flag, acc.workspaceId);
@@ -316,59 +278,79 @@ export async function buildReportData(
       ready = await readinessOf(store, flag, stage, PRODUCTION_GATES, now);
       readiness.set(readyKey, ready);
     }
+    const total = acc.total;
+    const pairs = pairsOf(total);
+    const verdicts = total ? { ...total.verdicts } : emptyVerdicts();
+    const sides = {
+      convex: {
+        runs: total?.convex.runs ?? 0,
+        sketch: total ? sideSketch(total.convex) : new DDSketch({ relativeAccuracy: SKETCH_ACCURACY }),
+      },
+      inngest: {
+        runs: total?.inngest.runs ?? 0,
+        sketch: total ? sideSketch(total.inngest) : new DDSketch({ relativeAccuracy: SKETCH_ACCURACY }),
+      },
+    };
     // Both executors' histograms share one range of buckets, so they chart side by side.
-    const used = [...acc.latency.convex.buckets.keys()].filter(
-      (i) => acc.latency.convex.buckets[i] > 0 || acc.latency.inngest.buckets[i] > 0,
-    );
-    const lo = used.length ? used[0] : 0;
-    const hi = used.length ? used[used.length - 1] : 0;
-    const costPrimary = acc.pairs === 0 ? 0 : acc.cost.primary;
-    const costShadow = acc.pairs === 0 ? 0 : acc.cost.shadow;
-    const roundUsd = (x: number | null) => (x === null ? null : Math.round(x * 1e9) / 1e9);
+    const { lo, hi } = bucketRange([sides.convex.sketch, sides.inngest.sketch]);
+    const unpriced = (total?.cost.unpriced ?? 0) > 0;
+    const roundUsd = (x: number) => Math.round(x * 1e9) / 1e9;
+    const costPrimary = unpriced ? null : roundUsd(total?.cost.primary ?? 0);
+    const costShadow = unpriced ? null : roundUsd(total?.cost.shadow ?? 0);
+    const uncovered = { dropped: total?.dropped ?? 0, overBudget: total?.overBudget ?? 0 };
+    dropped += uncovered.dropped;
+    overBudget += uncovered.overBudget;
+    const offered = pairs + uncovered.dropped + uncovered.overBudget;
+    let example: WorkflowReportData["example"] = null;
+    if (verdicts.mismatch > 0) {
+      const { results } = await store.listResults({
+        workflowId: acc.workflowId,
+        workspaceId: acc.workspaceId,
+        verdict: "mismatch",
+        ...(options.since ? { since: `${utcDay(options.since)}T00:00:00.000Z` } : {}),
+        limit: 1,
+      });
+      if (results[0]) example = await exampleOf(store, results[0]);
+    }
     workflows.push({
       workspaceId: acc.workspaceId,
       workflowId: acc.workflowId,
       stage,
       flagVersion: flag?.version ?? null,
       readiness: ready,
-      pairs: acc.pairs,
-      verdicts: acc.verdicts,
-      parityPct: parityPct(acc.verdicts, acc.pairs),
+      pairs,
+      verdicts,
+      parityPct: parityPct(verdicts, pairs),
       coverage: {
-        compared: acc.pairs,
-        dropped: 0,
-        overBudget: 0,
-        // Unknown until dropped and over-budget shadows are counted (the rollups): never a made-up 100 %.
-        comparedPct: null,
+        compared: pairs,
+        dropped: uncovered.dropped,
+        overBudget: uncovered.overBudget,
+        comparedPct: offered === 0 ? null : Math.round((pairs / offered) * 10_000) / 100,
       },
       tokens: {
-        primary: acc.tokens.primary,
-        shadow: acc.tokens.shadow,
-        delta: acc.tokens.shadow - acc.tokens.primary,
+        primary: total?.tokens.primary ?? 0,
+        shadow: total?.tokens.shadow ?? 0,
+        delta: (total?.tokens.shadow ?? 0) - (total?.tokens.primary ?? 0),
       },
       costUsd: {
-        primary: roundUsd(costPrimary),
-        shadow: roundUsd(costShadow),
+        primary: costPrimary,
+        shadow: costShadow,
         delta: costPrimary === null || costShadow === null ? null : roundUsd(costShadow - costPrimary),
       },
-      latency: {
-        convex: latencyOf(acc.latency.convex, lo, hi),
-        inngest: latencyOf(acc.latency.inngest, lo, hi),
-      },
+      latency: { convex: latencyOf(sides.convex, lo, hi), inngest: latencyOf(sides.inngest, lo, hi) },
       findingsByCategory: Object.fromEntries(
-        [...acc.categories.entries()].sort(([a], [b]) => a.localeCompare(b)),
+        Object.entries(total?.findings ?? {}).sort(([a], [b]) => a.localeCompare(b)),
       ),
-      topPaths: [...acc.paths.entries()]
+      topPaths: Object.entries(total?.paths ?? {})
         .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
         .slice(0, TOP_PATHS)
-        .map(([path, pairs]) => ({ path, pairs })),
+        .map(([path, n]) => ({ path, pairs: n })),
       daily: windowDays.map((day) => {
         const d = acc.days.get(day);
-        return d
-          ? { day, pairs: d.pairs, parityPct: parityPct(d.verdicts, d.pairs) }
-          : { day, pairs: 0, parityPct: null };
+        const n = pairsOf(d);
+        return { day, pairs: n, parityPct: d ? parityPct(d.verdicts, n) : null };
       }),
-      example: acc.example ? await exampleOf(store, acc.example) : null,
+      example,
     });
   }
 
@@ -380,20 +362,24 @@ export async function buildReportData(
   }
   return {
     generatedAt: now.toISOString(),
-    window: { since: options.since ?? null, until: now.toISOString() },
+    window: {
+      since: options.since ? `${utcDay(options.since)}T00:00:00.000Z` : null,
+      until: now.toISOString(),
+    },
     notes: [
       "A pair is one primary run and its shadow with a stored parity result; parity is (match + tolerated) / pairs, and a workflow with no pairs in the window says so instead of a rate.",
-      `Latency percentiles (p50, p95) are each run's duration from start to finish as the executor recorded it, over the pairs in the window, from a DDSketch at ${SKETCH_ACCURACY * 100} % relative accuracy; a shadow that timed out has no duration and is not counted. The distribution chart counts the same durations in 1-2-5 buckets.`,
+      "Figures come from daily rollups (one row per workspace, workflow, UTC day and flag version, kept with each stored result), so the window starts at the beginning of its first UTC day.",
+      `Latency percentiles (p50, p95) are each run's duration from start to finish as the executor recorded it, over the pairs in the window, from a DDSketch at ${SKETCH_ACCURACY * 100} % relative accuracy; a shadow that timed out has no duration and is not counted. The distribution chart reads the same sketch in 1-2-5 buckets.`,
+      "Coverage: pairs compared against those whose shadow was dropped (no capacity) or skipped over the live budget; both get no result.",
       "Stage is what the workflow's flag sets for the row's workspace (its override, else the flag's own stage for workspace default). Readiness is the production gates' decision for the next stage over every pair of the workflow under the flag's current version (all workspaces, not only this window); convex → shadow needs no evidence, so it shows n/a.",
-      "Dropped (no shadow capacity) and over-budget shadows are not counted by this build of the report yet (they need the daily rollups): coverage shows compared pairs only.",
     ],
     totals: {
       workflows: workflows.length,
       pairs,
       parityPct: parityPct(verdicts, pairs),
       verdicts,
-      dropped: 0,
-      overBudget: 0,
+      dropped,
+      overBudget,
     },
     workflows,
   };
