@@ -394,7 +394,10 @@ describe("--json parses on every command that has output", () => {
     const r = await cli("demo", "--examples", examples, "--out", out, "--pairs", "1", "--json");
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ stateDirectory: home, reportPath: join(out, "report.md") });
+    // The demo keeps a state of its own, never the operator's home.
+    expect(doc).toMatchObject({ reportPath: join(out, "report.md") });
+    expect(doc.stateDirectory).not.toBe(home);
+    rmSync(doc.stateDirectory, { recursive: true, force: true });
     expect(doc.pairs).toEqual([expect.objectContaining({ workflowId: "summary", verdict: "match" })]);
     expect(r.stderr).toContain("summary (dag): stage shadow");
     expect(readdirSync(out).sort()).toEqual(["report.html", "report.json", "report.md"]);
