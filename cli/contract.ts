@@ -1,8 +1,9 @@
 // How does every command keep the CLI contract? One place that sets up commander and turns each way a command
 // can end into an exit code: one line per usage error, 0/1/2 for answers, 70 only for a bug in cutover.
-import { readFileSync } from "node:fs";
 import { type Command, CommanderError, type HelpContext } from "commander";
 import { logLevelProblem } from "../lib/log.ts";
+// Imported rather than read beside this file, so the built CLI (dist/, one bundle) carries it.
+import pkg from "../package.json" with { type: "json" };
 import { homeAndSource } from "../store/home.ts";
 import {
   EnvironmentError,
@@ -16,9 +17,6 @@ import { printJson, resetStdin } from "./io.ts";
 
 /** Returns cutover's version, as package.json says. */
 export function cutoverVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
   return pkg.version;
 }
 
