@@ -1,7 +1,7 @@
 // How does an operator run one workflow? `cutover run`: compile, check the input, execute, print the record.
 import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
-import type { RunOptions } from "../convex/runOptions.ts";
+import type { RunOptions } from "../convex/cutover/runOptions.ts";
 import type { Executor } from "../executors/executor.ts";
 import { createExecutor } from "../executors/factory.ts";
 import { ExecutorName, isTerminal, type RunRecord } from "../executors/records.ts";

@@ -1,267 +1,111 @@
-// Which tables does the control plane keep? The Convex schema; each area adds its tables in its own block.
+// Which tables does the host app hold? inferpipe's own tables beside cutover's `cutover_*` ones.
+// This is the small host app the repository keeps for the embedded default and the tests: it installs
+// cutover the way inferpipe does (spread `cutoverTables`, keep its own tables as they are).
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
+import { cutoverTables } from "./cutover/schema";
 
-// Payloads (inputs, outputs, compiled graphs) are kept as JSON text: user data may hold keys Convex
-// refuses in documents ("$ref", "_id"), and text keeps the exact bytes a RunRecord is compared by.
-export const tokens = v.object({ input: v.number(), output: v.number(), total: v.number() });
-export const recordError = v.object({ code: v.string(), message: v.string() });
-/** A USD cost; null when the catalog has no price for the model (legacy profile). */
-export const cost = v.union(v.number(), v.null());
-const runStatus = v.union(
-  v.literal("queued"),
+/** inferpipe's status words for runs and steps, as its UI reads them. */
+export const inferpipeStatus = v.union(
+  v.literal("pending"),
   v.literal("running"),
   v.literal("completed"),
   v.literal("failed"),
-  v.literal("canceled"),
-);
-export const stepStatus = v.union(
-  v.literal("running"),
-  v.literal("completed"),
-  v.literal("failed"),
-  v.literal("skipped"),
-  v.literal("canceled"),
 );
 
-/** One stored shadow pair (the store's ShadowPair; times as ISO text). */
-export const shadowPairFields = {
-  pairId: v.string(),
-  workspaceId: v.string(),
-  workflowId: v.string(),
-  primaryRunId: v.string(),
-  shadowRunId: v.union(v.string(), v.null()),
-  status: v.string(),
-  createdAt: v.string(),
-};
-
-export default defineSchema({
-  // Legacy executor tables (workflows, workflowVersions, runs, steps, logs, apiKeys) go here.
+/**
+ * The host's tables, shaped as inferpipe stores its documents (a builder workflow document from
+ * ../shared/legacy-reference/g*.json validates against `workflows`), so a test can hold real documents
+ * beside cutover's tables.
+ */
+export const hostTables = {
   workflows: defineTable({
-    workspaceId: v.string(),
-    workflowId: v.string(),
     name: v.string(),
-    /** The builder graph as inferpipe stores it (JSON text). */
-    graphJson: v.string(),
-    updatedAt: v.number(),
-  }).index("by_workspace_workflow", ["workspaceId", "workflowId"]),
-  workflowVersions: defineTable({
-    workspaceId: v.string(),
-    workflowId: v.string(),
-    workflowVersionId: v.string(),
-    /** The compiled workflow (JSON text, secret-free by construction). */
-    compiledJson: v.string(),
-    createdAt: v.number(),
-  })
-    .index("by_workspace_version", ["workspaceId", "workflowVersionId"])
-    .index("by_workspace_workflow", ["workspaceId", "workflowId", "createdAt"]),
-  runs: defineTable({
-    workspaceId: v.string(),
-    runId: v.string(),
-    workflowId: v.string(),
-    workflowVersionId: v.string(),
-    status: runStatus,
-    provider: v.string(),
-    /** The caller's input as recorded (redacted; JSON text or a payload reference). */
-    inputJson: v.string(),
-    outputJson: v.optional(v.string()),
-    error: v.optional(recordError),
-    tokens,
-    costUsd: cost,
-    createdAt: v.number(),
-    startedAt: v.optional(v.number()),
-    finishedAt: v.optional(v.number()),
-    cancelRequested: v.boolean(),
-    shadow: v.optional(v.object({ pairId: v.string(), of: v.string() })),
-    /** Shadow runs: the primary's outputs of side-effecting nodes (JSON text), replayed instead of executed. */
-    sideEffectOutputsJson: v.optional(v.string()),
-    /** Replay-mode shadow runs: the primary's recorded LLM answers (a cassette, JSON text). */
-    replayJson: v.optional(v.string()),
-    /** Execution settings (attempts, backoff, deadline, parallelism, payload threshold, redaction). */
-    options: v.any(),
-    /** Set on rows copied from another executor by the mirror (absent on runs the legacy executor ran). */
-    mirroredFrom: v.optional(v.literal("inngest")),
-  })
-    .index("by_run", ["runId"])
-    .index("by_workspace_run", ["workspaceId", "runId"])
-    .index("by_workspace_workflow", ["workspaceId", "workflowId", "createdAt"])
-    .index("by_workspace_status_time", ["workspaceId", "status", "createdAt"]),
-  steps: defineTable({
-    workspaceId: v.string(),
-    runId: v.string(),
-    nodeId: v.string(),
-    name: v.string(),
-    type: v.string(),
-    status: stepStatus,
-    attempt: v.number(),
-    inputJson: v.optional(v.string()),
-    outputJson: v.optional(v.string()),
-    error: v.optional(recordError),
-    tokens: v.optional(tokens),
-    costUsd: cost,
-    model: v.optional(v.string()),
-    settings: v.optional(v.any()),
-    startedAt: v.optional(v.number()),
-    finishedAt: v.optional(v.number()),
-  })
-    .index("by_run", ["runId"])
-    .index("by_run_name", ["runId", "name"])
-    .index("by_workspace_status_time", ["workspaceId", "status", "startedAt"]),
-  // What every step mutation of an executing run reads, kept apart from the run's document: that one
-  // holds the run's input and options, and reading it twice per step cost time in proportion to them.
-  runControls: defineTable({
-    workspaceId: v.string(),
-    runId: v.string(),
-    run: v.id("runs"),
-    /** True from the run's start until a cancel request or its end: while steps may start. */
-    live: v.boolean(),
-  }).index("by_run", ["run"]),
-  logs: defineTable({
-    workspaceId: v.string(),
-    runId: v.string(),
-    at: v.number(),
-    level: v.union(v.literal("info"), v.literal("warn"), v.literal("error")),
-    message: v.string(),
-    step: v.optional(v.string()),
-  }).index("by_run", ["runId", "at"]),
-  apiKeys: defineTable({
-    workspaceId: v.string(),
-    name: v.string(),
-    /** sha256 hex of the key; the key itself is shown once when issued and never stored. */
-    keyHash: v.string(),
-    scopes: v.array(v.string()),
-    createdAt: v.number(),
-    revokedAt: v.optional(v.number()),
-  })
-    .index("by_hash", ["keyHash"])
-    .index("by_workspace", ["workspaceId"]),
-  // Inngest mirror: the persisted RunIndex (our runId → Inngest event/run) and the poller's lease.
-  inngestRuns: defineTable({
-    workspaceId: v.string(),
-    runId: v.string(),
-    workflowVersionId: v.string(),
-    eventId: v.string(),
-    inngestRunId: v.optional(v.string()),
-    provider: v.optional(v.string()),
-    /** The RunMeta without its workflow (kept in workflowVersions), input redacted, as JSON text. */
-    metaJson: v.string(),
-    createdAt: v.number(),
-    /** True until the mirror has copied the run in a terminal state. */
-    open: v.boolean(),
-    polledAt: v.number(),
-  })
-    .index("by_workspace_run", ["workspaceId", "runId"])
-    .index("by_run", ["runId"])
-    .index("by_open_polled", ["open", "polledAt"]),
-  mirrorPoller: defineTable({
-    name: v.string(),
-    /** While in the future, a poll chain is alive and nothing else starts one. */
-    leaseUntil: v.number(),
-  }).index("by_name", ["name"]),
-  // Large payloads of the Inngest function (step outputs, and event fields sent by reference), in file
-  // storage by SHA-256 of their JSON text, so every serving instance reads what another one wrote.
-  inngestBlobs: defineTable({
-    sha256: v.string(),
-    storageId: v.id("_storage"),
-    bytes: v.number(),
-    createdAt: v.number(),
-  }).index("by_sha256", ["sha256"]),
-  // Control-plane store tables (flags, flagAudit, shadowPairs, parityResults) go here.
-  // Documents that carry user JSON (audit states, run records, findings) keep it as JSON text too.
-  flags: defineTable({
-    workflowId: v.string(),
-    stage: v.union(v.literal("convex"), v.literal("shadow"), v.literal("live"), v.literal("inngest")),
-    samplePct: v.number(),
-    shadowProvider: v.union(v.literal("replay"), v.literal("live")),
-    dailyBudgetUsd: v.number(),
-    workspaceOverrides: v.array(
+    description: v.optional(v.string()),
+    status: v.optional(v.union(v.literal("draft"), v.literal("published"), v.literal("archived"))),
+    userId: v.string(),
+    nodes: v.array(
       v.object({
-        workspaceId: v.string(),
-        stage: v.union(v.literal("convex"), v.literal("shadow"), v.literal("live"), v.literal("inngest")),
-        samplePct: v.optional(v.number()),
+        id: v.string(),
+        type: v.string(),
+        position: v.object({ x: v.number(), y: v.number() }),
+        data: v.any(),
       }),
     ),
-    version: v.number(),
-    updatedAt: v.string(),
-    updatedBy: v.string(),
-  }).index("by_workflow", ["workflowId"]),
-  flagGlobals: defineTable({
-    killSwitch: v.boolean(),
-    legacyRemoved: v.boolean(),
-    version: v.number(),
-    updatedAt: v.string(),
-    updatedBy: v.string(),
-  }),
-  flagAudit: defineTable({
-    workflowId: v.string(),
-    version: v.number(),
-    /** The AuditEntry as JSON text. */
-    entryJson: v.string(),
-  }).index("by_workflow", ["workflowId", "version"]),
-  shadowPairs: defineTable(shadowPairFields)
-    .index("by_pair", ["pairId"])
-    // The reaper's read: pairs still waiting for their primary, oldest first.
-    .index("by_status_created", ["status", "createdAt"])
-    .index("by_workspace_workflow", ["workspaceId", "workflowId", "createdAt"]),
-  pairRuns: defineTable({
-    pairId: v.string(),
-    role: v.union(v.literal("primary"), v.literal("shadow")),
+    edges: v.array(
+      v.object({
+        id: v.string(),
+        source: v.string(),
+        target: v.string(),
+        sourceHandle: v.optional(v.string()),
+        targetHandle: v.optional(v.string()),
+      }),
+    ),
+    variables: v.optional(
+      v.array(v.object({ name: v.string(), type: v.string(), defaultValue: v.optional(v.any()) })),
+    ),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+  }).index("by_user", ["userId"]),
+  runs: defineTable({
+    workflowId: v.id("workflows"),
+    userId: v.string(),
+    status: inferpipeStatus,
+    input: v.any(),
+    output: v.optional(v.any()),
+    error: v.optional(v.string()),
+    metadata: v.optional(
+      v.object({
+        totalSteps: v.optional(v.number()),
+        completedSteps: v.optional(v.number()),
+        cost: v.optional(v.number()),
+        duration: v.optional(v.number()),
+      }),
+    ),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+  })
+    .index("by_workflow", ["workflowId"])
+    .index("by_user", ["userId"]),
+  steps: defineTable({
+    runId: v.id("runs"),
+    userId: v.string(),
+    nodeId: v.string(),
+    nodeType: v.string(),
+    status: inferpipeStatus,
+    input: v.any(),
+    output: v.optional(v.any()),
+    error: v.optional(v.string()),
+    metadata: v.optional(
+      v.object({
+        model: v.optional(v.string()),
+        tokens: v.optional(v.object({ input: v.optional(v.number()), output: v.optional(v.number()) })),
+        cost: v.optional(v.number()),
+        duration: v.optional(v.number()),
+      }),
+    ),
+    startedAt: v.optional(v.number()),
+    completedAt: v.optional(v.number()),
+  })
+    .index("by_run", ["runId"])
+    .index("by_user", ["userId"]),
+  apiKeys: defineTable({
+    name: v.string(),
+    keyHash: v.string(),
+    scopes: v.array(v.string()),
+    isActive: v.boolean(),
+    lastUsedAt: v.optional(v.number()),
+    createdAt: v.number(),
+  }).index("by_hash", ["keyHash"]),
+};
+
+/** The host-side adapter's own table (convex/inferpipeRuns.ts): which host run a cutover run was written to. */
+export const adapterTables = {
+  inferpipeRunLinks: defineTable({
     workspaceId: v.string(),
     runId: v.string(),
-    recordJson: v.string(),
-  }).index("by_pair_role", ["pairId", "role"]),
-  parityResults: defineTable({
-    pairId: v.string(),
-    workflowId: v.string(),
-    workspaceId: v.string(),
-    verdict: v.string(),
-    comparedAt: v.string(),
-    /** The StoredParityResult as JSON text. */
-    resultJson: v.string(),
-  })
-    .index("by_pair", ["pairId"])
-    .index("by_time", ["comparedAt"])
-    .index("by_workflow", ["workflowId", "comparedAt"])
-    .index("by_workspace", ["workspaceId", "comparedAt"])
-    .index("by_workspace_workflow", ["workspaceId", "workflowId", "comparedAt"]),
-  // One row per (workspace, workflow, UTC day, flag version): rollups/daily.ts, folded in the mutation that
-  // stores each result. Our own table rather than @convex-dev/aggregate: a row holds merged sketches and
-  // per-category counts, not one sortable sum, and reports read whole rows per day.
-  dailyRollups: defineTable({
-    workspaceId: v.string(),
-    workflowId: v.string(),
-    day: v.string(),
-    flagVersion: v.number(),
-    /** The DailyRollup as JSON text. */
-    rollupJson: v.string(),
-  })
-    .index("by_key", ["workspaceId", "workflowId", "day", "flagVersion"])
-    .index("by_workflow_day", ["workflowId", "day"])
-    .index("by_day", ["day"]),
-  shadowSpend: defineTable({
-    workflowId: v.string(),
-    day: v.string(),
-    usd: v.number(),
-  }).index("by_workflow_day", ["workflowId", "day"]),
-  // Leases on the slots that bound how many shadows run at once across the deployment.
-  shadowSlots: defineTable({
-    key: v.string(),
-    holderId: v.string(),
-    /** Ms since the epoch; an expired lease no longer holds its slot. */
-    leaseUntil: v.number(),
-  }).index("by_key_holder", ["key", "holderId"]),
-  // inferpipe workflows brought in by `cutover import` (store/imported-workflows.ts), keyed by workspace and id;
-  // the document stays JSON text (its `_id` and `_creationTime` are not field names Convex accepts).
-  importedWorkflows: defineTable({
-    workspaceId: v.string(),
-    workflowId: v.string(),
-    name: v.string(),
-    ownerUserId: v.union(v.string(), v.null()),
-    documentJson: v.string(),
-    workflowVersionId: v.string(),
-    profile: v.union(v.literal("legacy"), v.literal("dag")),
-    importedAt: v.string(),
-    updatedAt: v.string(),
-  })
-    .index("by_workspace_workflow", ["workspaceId", "workflowId"])
-    .index("by_workflow", ["workflowId", "workspaceId"]),
-});
+    hostRunId: v.id("runs"),
+  }).index("by_run", ["workspaceId", "runId"]),
+};
+
+export default defineSchema({ ...hostTables, ...adapterTables, ...cutoverTables });

@@ -1,5 +1,5 @@
 // Which executor runs a workflow? Builds an Executor by name from the environment and options.
-import type { RunOptions } from "../convex/runOptions.ts";
+import type { RunOptions } from "../convex/cutover/runOptions.ts";
 import { secretVariables } from "../workflow/secrets.ts";
 import { createEmbeddedBackend } from "./convex/embedded-backend.ts";
 import { ConvexExecutor } from "./convex/executor.ts";

@@ -35,8 +35,8 @@ afterAll(() => {
 /** A fresh deployment with workspace acme holding the summary workflow as "wf_summary", and a runs:write key. */
 async function deployment() {
   const t = convexTest(schema, modules);
-  const { key } = await t.action(internal.apiKeys.issue, { workspaceId: "acme", name: "ci" });
-  await t.mutation(api.workflows.save, {
+  const { key } = await t.action(internal.cutover.apiKeys.issue, { workspaceId: "acme", name: "ci" });
+  await t.mutation(api.cutover.workflows.save, {
     apiKey: key,
     workspaceId: "acme",
     workflowId: "wf_summary",
@@ -76,11 +76,11 @@ describe("POST /v1/workflows/{id}/runs", () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ runId: "rs_plain", executor: "convex", shadow: "none" });
     await settle(t);
-    const runs = await t.run((ctx) => ctx.db.query("runs").collect());
+    const runs = await t.run((ctx) => ctx.db.query("cutover_runs").collect());
     expect(runs.map((r) => [r.runId, r.workspaceId, r.status, r.provider])).toEqual([
       ["rs_plain", "acme", "completed", "mock"],
     ]);
-    expect(await t.run((ctx) => ctx.db.query("shadowPairs").collect())).toEqual([]);
+    expect(await t.run((ctx) => ctx.db.query("cutover_shadowPairs").collect())).toEqual([]);
   });
 
   it("generates a runId when the caller sends none, and takes the workspace from the key", async () => {
@@ -92,7 +92,7 @@ describe("POST /v1/workflows/{id}/runs", () => {
     await settle(t);
     const run = await t.run((ctx) =>
       ctx.db
-        .query("runs")
+        .query("cutover_runs")
         .withIndex("by_run", (q) => q.eq("runId", runId))
         .unique(),
     );
@@ -106,9 +106,9 @@ describe("POST /v1/workflows/{id}/runs", () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ runId: "rs_shadow", executor: "convex", shadow: "scheduled" });
     // The answer did not wait for the shadow: nothing is compared until the scheduled follow-up has run.
-    expect(await t.run((ctx) => ctx.db.query("parityResults").collect())).toEqual([]);
+    expect(await t.run((ctx) => ctx.db.query("cutover_parityResults").collect())).toEqual([]);
     await settle(t);
-    const pairs = await t.run((ctx) => ctx.db.query("shadowPairs").collect());
+    const pairs = await t.run((ctx) => ctx.db.query("cutover_shadowPairs").collect());
     expect(pairs.map((p) => [p.pairId, p.workspaceId, p.workflowId, p.primaryRunId, p.status])).toEqual([
       ["pair_acme:rs_shadow", "acme", "wf_summary", "rs_shadow", "compared"],
     ]);
@@ -141,7 +141,7 @@ describe("POST /v1/workflows/{id}/runs", () => {
       expect((await store.getPair("pair_acme:rs_full", "acme"))?.status).toBe("dropped");
       expect(await store.getResult("pair_acme:rs_full", "acme")).toBeNull();
       // The primary is unaffected; no shadow ran.
-      const runs = await t.run((ctx) => ctx.db.query("runs").collect());
+      const runs = await t.run((ctx) => ctx.db.query("cutover_runs").collect());
       expect(runs.map((r) => [r.runId, r.status])).toEqual([["rs_full", "completed"]]);
       expect((await store.getRunRecords("pair_acme:rs_full", "acme")).shadow).toBeNull();
 
@@ -150,7 +150,7 @@ describe("POST /v1/workflows/{id}/runs", () => {
       await post({ input: summaryInput, runId: "rs_free" });
       await settle(t);
       expect((await store.getResult("pair_acme:rs_free", "acme"))?.verdict).toBe("match");
-      expect(await t.run((ctx) => ctx.db.query("shadowSlots").collect())).toEqual([]);
+      expect(await t.run((ctx) => ctx.db.query("cutover_shadowSlots").collect())).toEqual([]);
     } finally {
       if (saved === undefined) delete process.env.CUTOVER_SHADOW_MAX_CONCURRENT;
       else process.env.CUTOVER_SHADOW_MAX_CONCURRENT = saved;
@@ -175,7 +175,7 @@ describe("POST /v1/workflows/{id}/runs", () => {
     expect(await res.json()).toEqual({ runId: "rs_live", executor: "inngest", shadow: "scheduled" });
     await settle(t);
     // Convex holds only the shadow run, marked as such; the primary ran on (embedded) Inngest.
-    const runs = await t.run((ctx) => ctx.db.query("runs").collect());
+    const runs = await t.run((ctx) => ctx.db.query("cutover_runs").collect());
     expect(runs.map((r) => [r.runId, r.status, r.shadow])).toEqual([
       ["rs_live~shadow", "completed", { pairId: "pair_acme:rs_live", of: "rs_live" }],
     ]);
@@ -192,11 +192,11 @@ describe("POST /v1/workflows/{id}/runs", () => {
     expect([first.status, second.status]).toEqual([202, 202]);
     expect((await second.json()).runId).toBe("rs_dup");
     await settle(t);
-    const runs = await t.run((ctx) => ctx.db.query("runs").collect());
+    const runs = await t.run((ctx) => ctx.db.query("cutover_runs").collect());
     expect(runs.map((r) => r.runId)).toEqual(["rs_dup"]);
     expect(JSON.parse(runs[0].inputJson)).toEqual(summaryInput);
-    expect(await t.run((ctx) => ctx.db.query("shadowPairs").collect())).toHaveLength(1);
-    expect(await t.run((ctx) => ctx.db.query("parityResults").collect())).toHaveLength(1);
+    expect(await t.run((ctx) => ctx.db.query("cutover_shadowPairs").collect())).toHaveLength(1);
+    expect(await t.run((ctx) => ctx.db.query("cutover_parityResults").collect())).toHaveLength(1);
   });
 
   it("answers a retried runId from its first start even when the flag changed in between", async () => {
@@ -214,7 +214,9 @@ describe("POST /v1/workflows/{id}/runs", () => {
     // A new run does follow the new flag.
     expect((await (await post({ input: summaryInput, runId: "rs_new" })).json()).executor).toBe("inngest");
     await settle(t);
-    expect((await t.run((ctx) => ctx.db.query("runs").collect())).map((r) => r.runId)).toEqual(["rs_flip"]);
+    expect((await t.run((ctx) => ctx.db.query("cutover_runs").collect())).map((r) => r.runId)).toEqual([
+      "rs_flip",
+    ]);
   });
 
   it("answers 401 without a key and for an unknown key, without repeating the key", async () => {
@@ -230,7 +232,7 @@ describe("POST /v1/workflows/{id}/runs", () => {
 
   it("answers 403 for another workspace's key and for a key without runs:write", async () => {
     const { t, post } = await deployment();
-    const other = await t.action(internal.apiKeys.issue, { workspaceId: "globex", name: "ci" });
+    const other = await t.action(internal.cutover.apiKeys.issue, { workspaceId: "globex", name: "ci" });
     const res = await post(
       { input: summaryInput, workspaceId: "acme" },
       { authorization: `Bearer ${other.key}` },
@@ -240,7 +242,7 @@ describe("POST /v1/workflows/{id}/runs", () => {
     // Globex's own workspace has no such workflow: the key cannot reach acme's by leaving workspaceId out.
     const own = await post({ input: summaryInput }, { authorization: `Bearer ${other.key}` });
     expect(own.status).toBe(404);
-    const reader = await t.action(internal.apiKeys.issue, {
+    const reader = await t.action(internal.cutover.apiKeys.issue, {
       workspaceId: "acme",
       name: "reader",
       scopes: ["runs:read"],
@@ -248,7 +250,7 @@ describe("POST /v1/workflows/{id}/runs", () => {
     const readOnly = await post({ input: summaryInput }, { authorization: `Bearer ${reader.key}` });
     expect(readOnly.status).toBe(403);
     expect((await readOnly.json()).error.message).toMatch(/lacks scope runs:write/);
-    expect(await t.run((ctx) => ctx.db.query("runs").collect())).toEqual([]);
+    expect(await t.run((ctx) => ctx.db.query("cutover_runs").collect())).toEqual([]);
   });
 
   it("answers 404 for a workflow the workspace does not have", async () => {
@@ -279,15 +281,15 @@ describe("POST /v1/workflows/{id}/runs", () => {
     });
     const mistyped = await post({ input: { article: "x", maxWords: "ten" } });
     expect((await mistyped.json()).error.message).toMatch(/variable "maxWords" must be a number/);
-    expect(await t.run((ctx) => ctx.db.query("runs").collect())).toEqual([]);
+    expect(await t.run((ctx) => ctx.db.query("cutover_runs").collect())).toEqual([]);
   });
 });
 
-describe("internal.dispatch.start (cron and internal triggers)", () => {
+describe("internal.cutover.dispatch.start (cron and internal triggers)", () => {
   it("starts a run through the same path without a key, and refuses an unknown workflow as data", async () => {
     const { t } = await deployment();
     await shadowStage(t);
-    const started = await t.action(internal.dispatch.start, {
+    const started = await t.action(internal.cutover.dispatch.start, {
       workspaceId: "acme",
       workflowId: "wf_summary",
       runId: "rs_cron",
@@ -303,7 +305,7 @@ describe("internal.dispatch.start (cron and internal triggers)", () => {
     });
     await settle(t);
     expect((await convexStore(t).getResult("pair_acme:rs_cron", "acme"))?.verdict).toBe("match");
-    const missing = await t.action(internal.dispatch.start, {
+    const missing = await t.action(internal.cutover.dispatch.start, {
       workspaceId: "globex",
       workflowId: "wf_summary",
       inputJson: "{}",

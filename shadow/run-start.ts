@@ -63,7 +63,7 @@ export async function startRun(ctx: ActionCtx, args: StartArgs): Promise<StartOu
   if (args.runId !== undefined && !RUN_ID.test(args.runId)) {
     return refuse("INPUT_INVALID", "runId must be 1–128 letters, digits, _ or -");
   }
-  const source = await ctx.runQuery(internal.triggers.workflowSource, {
+  const source = await ctx.runQuery(internal.cutover.triggers.workflowSource, {
     workspaceId: args.workspaceId,
     workflowId: args.workflowId,
   });
@@ -90,7 +90,7 @@ export async function startRun(ctx: ActionCtx, args: StartArgs): Promise<StartOu
   }
 
   if (args.runId !== undefined) {
-    const prior = await ctx.runQuery(internal.triggers.priorStart, {
+    const prior = await ctx.runQuery(internal.cutover.triggers.priorStart, {
       workspaceId: args.workspaceId,
       runId: args.runId,
     });
@@ -122,7 +122,7 @@ export async function startRun(ctx: ActionCtx, args: StartArgs): Promise<StartOu
       inputJson: JSON.stringify(input),
       routeJson: JSON.stringify(dispatched.route),
     };
-    await ctx.scheduler.runAfter(0, internal.dispatch.followShadow, follow);
+    await ctx.scheduler.runAfter(0, internal.cutover.dispatch.followShadow, follow);
   }
   return {
     ok: true,

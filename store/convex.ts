@@ -87,25 +87,29 @@ export function convexStore(
 ): ControlStore {
   const store: ControlStore = {
     async getFlag(workflowId: string): Promise<FlagDoc | null> {
-      const json = await client.query(internal.flags.get, { workflowId: checkId("workflowId", workflowId) });
+      const json = await client.query(internal.cutover.flags.get, {
+        workflowId: checkId("workflowId", workflowId),
+      });
       return json === null ? null : (JSON.parse(json) as FlagDoc);
     },
     async listFlags(): Promise<FlagDoc[]> {
-      const docs: string[] = await client.query(internal.flags.list, {});
+      const docs: string[] = await client.query(internal.cutover.flags.list, {});
       return docs.map((json) => JSON.parse(json) as FlagDoc);
     },
     async compareAndSetFlag(write: FlagWrite): Promise<FlagDoc> {
       const workflowId = typeof write.workflowId === "string" ? write.workflowId : "";
-      return unwrap(await client.mutation(internal.flags.compareAndSet, { workflowId, ...writeArgs(write) }));
+      return unwrap(
+        await client.mutation(internal.cutover.flags.compareAndSet, { workflowId, ...writeArgs(write) }),
+      );
     },
     async getGlobals(): Promise<Globals> {
-      return client.query(internal.flags.getGlobals, {});
+      return client.query(internal.cutover.flags.getGlobals, {});
     },
     async compareAndSetGlobals(write: GlobalsWrite): Promise<Globals> {
-      return unwrap(await client.mutation(internal.flags.compareAndSetGlobals, writeArgs(write)));
+      return unwrap(await client.mutation(internal.cutover.flags.compareAndSetGlobals, writeArgs(write)));
     },
     async listAudit(workflowId: string, opts: { limit?: number } = {}): Promise<AuditEntry[]> {
-      const entries: string[] = await client.query(internal.flags.listAudit, {
+      const entries: string[] = await client.query(internal.cutover.flags.listAudit, {
         workflowId: checkId("workflowId", workflowId),
         limit: opts.limit ?? 1000,
       });
@@ -114,15 +118,21 @@ export function convexStore(
 
     async putPair(input: unknown): Promise<{ created: boolean }> {
       const pair = checkPair(input);
-      return client.mutation(internal.parity.putPair, { ...pair, shadowRunId: pair.shadowRunId ?? null });
+      return client.mutation(internal.cutover.parity.putPair, {
+        ...pair,
+        shadowRunId: pair.shadowRunId ?? null,
+      });
     },
     async getPair(pairId: string, workspaceId?: string): Promise<ShadowPair | null> {
-      return client.query(internal.parity.getPair, { pairId: checkId("pairId", pairId), workspaceId });
+      return client.query(internal.cutover.parity.getPair, {
+        pairId: checkId("pairId", pairId),
+        workspaceId,
+      });
     },
     async updatePair(pairId, workspaceId, patch): Promise<ShadowPair | null> {
       if (patch.status !== undefined && patch.status === "")
         throw new StoreInputError("status", "must not be empty");
-      return client.mutation(internal.parity.updatePair, {
+      return client.mutation(internal.cutover.parity.updatePair, {
         pairId: checkId("pairId", pairId),
         workspaceId: checkId("workspaceId", workspaceId),
         ...(patch.status === undefined ? {} : { status: patch.status }),
@@ -130,14 +140,14 @@ export function convexStore(
       });
     },
     async claimStalePairs(olderThan: string, limit = 100): Promise<ShadowPair[]> {
-      return client.mutation(internal.parity.claimStalePairs, {
+      return client.mutation(internal.cutover.parity.claimStalePairs, {
         olderThan: checkTime("olderThan", olderThan),
         limit: Math.max(1, Math.min(limit, CONVEX_MAX_PAGE)),
       });
     },
     async putRunRecord(pairId: string, role: PairRole, input: RunRecord): Promise<void> {
       const record = checkRecord(input);
-      const r = await client.mutation(internal.parity.putRunRecord, {
+      const r = await client.mutation(internal.cutover.parity.putRunRecord, {
         pairId: checkId("pairId", pairId),
         role: checkRole(role),
         workspaceId: record.workspaceId,
@@ -147,7 +157,7 @@ export function convexStore(
       if (!r.ok) throw new StoreInputError(r.field, r.message);
     },
     async getRunRecords(pairId: string, workspaceId?: string) {
-      const r = await client.query(internal.parity.getRunRecords, {
+      const r = await client.query(internal.cutover.parity.getRunRecords, {
         pairId: checkId("pairId", pairId),
         workspaceId,
       });
@@ -158,7 +168,7 @@ export function convexStore(
     },
 
     async putResult(input: unknown): Promise<void> {
-      await client.mutation(internal.parity.putResults, { results: [resultRow(checkResult(input))] });
+      await client.mutation(internal.cutover.parity.putResults, { results: [resultRow(checkResult(input))] });
     },
     async putResults(inputs: readonly unknown[]): Promise<void> {
       const rows = checkResults(inputs).map(resultRow);
@@ -169,17 +179,17 @@ export function convexStore(
           `at most ${CONVEX_MAX_BATCH} per call on Convex, got ${rows.length}`,
         );
       }
-      if (rows.length > 0) await client.mutation(internal.parity.putResults, { results: rows });
+      if (rows.length > 0) await client.mutation(internal.cutover.parity.putResults, { results: rows });
     },
     async listRollups(query: RollupQuery = {}): Promise<DailyRollup[]> {
-      const rows = await client.query(internal.rollups.listRollups, { ...query });
+      const rows = await client.query(internal.cutover.rollups.listRollups, { ...query });
       return rows.map((json: string) => JSON.parse(json) as DailyRollup);
     },
     async countUncoveredPair(key: RollupKey, why: "dropped" | "over-budget"): Promise<void> {
-      await client.mutation(internal.rollups.countUncovered, { key, why });
+      await client.mutation(internal.cutover.rollups.countUncovered, { key, why });
     },
     async getResult(pairId: string, workspaceId?: string): Promise<StoredParityResult | null> {
-      const json = await client.query(internal.parity.getResult, {
+      const json = await client.query(internal.cutover.parity.getResult, {
         pairId: checkId("pairId", pairId),
         workspaceId,
       });
@@ -187,7 +197,7 @@ export function convexStore(
     },
     async listResults(query: ResultQuery = {}): Promise<ResultPage> {
       const q = checkQuery(query);
-      const r = await client.query(internal.parity.listResults, {
+      const r = await client.query(internal.cutover.parity.listResults, {
         workspaceId: q.workspaceId,
         workflowId: q.workflowId,
         since: q.since,
@@ -210,21 +220,21 @@ export function convexStore(
       usd: number,
       workspaceId = DEFAULT_WORKSPACE,
     ): Promise<number> {
-      return client.mutation(internal.parity.addSpend, {
+      return client.mutation(internal.cutover.parity.addSpend, {
         workflowId: spendKey(checkId("workspaceId", workspaceId), checkId("workflowId", workflowId)),
         day: checkDay(day),
         usd: checkUsd(usd),
       });
     },
     async getShadowSpend(workflowId: string, day: string, workspaceId = DEFAULT_WORKSPACE): Promise<number> {
-      return client.query(internal.parity.getSpend, {
+      return client.query(internal.cutover.parity.getSpend, {
         workflowId: spendKey(checkId("workspaceId", workspaceId), checkId("workflowId", workflowId)),
         day: checkDay(day),
       });
     },
 
     async acquireShadowSlot(key: string, limit: number, leaseMs: number, holderId: string): Promise<boolean> {
-      return client.mutation(internal.shadowSlots.acquire, {
+      return client.mutation(internal.cutover.shadowSlots.acquire, {
         key: checkId("key", key),
         limit: checkSlotLimit(limit),
         leaseMs: checkLeaseMs(leaseMs),
@@ -232,7 +242,7 @@ export function convexStore(
       });
     },
     async releaseShadowSlot(key: string, holderId: string): Promise<void> {
-      await client.mutation(internal.shadowSlots.release, {
+      await client.mutation(internal.cutover.shadowSlots.release, {
         key: checkId("key", key),
         holderId: checkId("holderId", holderId),
       });
@@ -241,20 +251,22 @@ export function convexStore(
     async putImportedWorkflows(rows, opts = {}): Promise<ImportOutcome[]> {
       const batch = checkImportBatch(rows, opts.at);
       if (batch.rows.length === 0) return [];
-      return client.mutation(internal.importedWorkflows.put, batch);
+      return client.mutation(internal.cutover.importedWorkflows.put, batch);
     },
     async getImportedWorkflow(workspaceId: string, workflowId: string): Promise<ImportedWorkflow | null> {
-      return client.query(internal.importedWorkflows.get, {
+      return client.query(internal.cutover.importedWorkflows.get, {
         workspaceId: checkId("workspaceId", workspaceId),
         workflowId: checkId("workflowId", workflowId),
       });
     },
     async findImportedWorkflow(workflowId: string): Promise<ImportedWorkflow[]> {
-      return client.query(internal.importedWorkflows.find, { workflowId: checkId("workflowId", workflowId) });
+      return client.query(internal.cutover.importedWorkflows.find, {
+        workflowId: checkId("workflowId", workflowId),
+      });
     },
     async listImportedWorkflows(query = {}): Promise<ImportedWorkflowPage> {
       const q = checkImportedQuery(query);
-      const r = await client.query(internal.importedWorkflows.list, {
+      const r = await client.query(internal.cutover.importedWorkflows.list, {
         workspaceId: q.workspaceId,
         paginationOpts: {
           numItems: Math.min(q.limit, CONVEX_MAX_IMPORTED_PAGE),

@@ -13,29 +13,31 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
-import type * as apiKeys from "../apiKeys.js";
-import type * as auth from "../auth.js";
 import type * as crons from "../crons.js";
-import type * as dispatch from "../dispatch.js";
-import type * as execute from "../execute.js";
-import type * as flags from "../flags.js";
+import type * as cutover_apiKeys from "../cutover/apiKeys.js";
+import type * as cutover_auth from "../cutover/auth.js";
+import type * as cutover_dispatch from "../cutover/dispatch.js";
+import type * as cutover_execute from "../cutover/execute.js";
+import type * as cutover_flags from "../cutover/flags.js";
+import type * as cutover_http from "../cutover/http.js";
+import type * as cutover_importedWorkflows from "../cutover/importedWorkflows.js";
+import type * as cutover_inngestBlobs from "../cutover/inngestBlobs.js";
+import type * as cutover_inngestRuns from "../cutover/inngestRuns.js";
+import type * as cutover_logs from "../cutover/logs.js";
+import type * as cutover_mirror from "../cutover/mirror.js";
+import type * as cutover_mirrorPoll from "../cutover/mirrorPoll.js";
+import type * as cutover_parity from "../cutover/parity.js";
+import type * as cutover_reaper from "../cutover/reaper.js";
+import type * as cutover_rollups from "../cutover/rollups.js";
+import type * as cutover_runOptions from "../cutover/runOptions.js";
+import type * as cutover_runStart from "../cutover/runStart.js";
+import type * as cutover_runs from "../cutover/runs.js";
+import type * as cutover_shadowSlots from "../cutover/shadowSlots.js";
+import type * as cutover_steps from "../cutover/steps.js";
+import type * as cutover_triggers from "../cutover/triggers.js";
+import type * as cutover_workflows from "../cutover/workflows.js";
 import type * as http from "../http.js";
-import type * as importedWorkflows from "../importedWorkflows.js";
-import type * as inngestBlobs from "../inngestBlobs.js";
-import type * as inngestRuns from "../inngestRuns.js";
-import type * as logs from "../logs.js";
-import type * as mirror from "../mirror.js";
-import type * as mirrorPoll from "../mirrorPoll.js";
-import type * as parity from "../parity.js";
-import type * as rollups from "../rollups.js";
-import type * as runOptions from "../runOptions.js";
-import type * as reaper from "../reaper.js";
-import type * as runStart from "../runStart.js";
-import type * as runs from "../runs.js";
-import type * as shadowSlots from "../shadowSlots.js";
-import type * as steps from "../steps.js";
-import type * as triggers from "../triggers.js";
-import type * as workflows from "../workflows.js";
+import type * as inferpipeRuns from "../inferpipeRuns.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -46,29 +48,31 @@ import type * as workflows from "../workflows.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
-  apiKeys: typeof apiKeys;
-  auth: typeof auth;
   crons: typeof crons;
-  dispatch: typeof dispatch;
-  execute: typeof execute;
-  flags: typeof flags;
+  "cutover/apiKeys": typeof cutover_apiKeys;
+  "cutover/auth": typeof cutover_auth;
+  "cutover/dispatch": typeof cutover_dispatch;
+  "cutover/execute": typeof cutover_execute;
+  "cutover/flags": typeof cutover_flags;
+  "cutover/http": typeof cutover_http;
+  "cutover/importedWorkflows": typeof cutover_importedWorkflows;
+  "cutover/inngestBlobs": typeof cutover_inngestBlobs;
+  "cutover/inngestRuns": typeof cutover_inngestRuns;
+  "cutover/logs": typeof cutover_logs;
+  "cutover/mirror": typeof cutover_mirror;
+  "cutover/mirrorPoll": typeof cutover_mirrorPoll;
+  "cutover/parity": typeof cutover_parity;
+  "cutover/reaper": typeof cutover_reaper;
+  "cutover/rollups": typeof cutover_rollups;
+  "cutover/runOptions": typeof cutover_runOptions;
+  "cutover/runStart": typeof cutover_runStart;
+  "cutover/runs": typeof cutover_runs;
+  "cutover/shadowSlots": typeof cutover_shadowSlots;
+  "cutover/steps": typeof cutover_steps;
+  "cutover/triggers": typeof cutover_triggers;
+  "cutover/workflows": typeof cutover_workflows;
   http: typeof http;
-  importedWorkflows: typeof importedWorkflows;
-  inngestBlobs: typeof inngestBlobs;
-  inngestRuns: typeof inngestRuns;
-  logs: typeof logs;
-  mirror: typeof mirror;
-  mirrorPoll: typeof mirrorPoll;
-  parity: typeof parity;
-  rollups: typeof rollups;
-  runOptions: typeof runOptions;
-  reaper: typeof reaper;
-  runStart: typeof runStart;
-  runs: typeof runs;
-  shadowSlots: typeof shadowSlots;
-  steps: typeof steps;
-  triggers: typeof triggers;
-  workflows: typeof workflows;
+  inferpipeRuns: typeof inferpipeRuns;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,

@@ -35,7 +35,9 @@ export function createEmbeddedBackend(
     apiKeyFor(workspaceId) {
       let key = keys.get(workspaceId);
       if (!key) {
-        key = t.action(internal.apiKeys.issue, { workspaceId, name: "embedded-operator" }).then((r) => r.key);
+        key = t
+          .action(internal.cutover.apiKeys.issue, { workspaceId, name: "embedded-operator" })
+          .then((r) => r.key);
         keys.set(workspaceId, key);
       }
       return key;

@@ -50,8 +50,8 @@ describe("ConvexExecutor on the embedded runtime", () => {
     });
     const again = await executor.waitFor("ws", "dup");
     expect(again).toEqual(first);
-    const runs = await t.run((ctx) => ctx.db.query("runs").collect());
-    const steps = await t.run((ctx) => ctx.db.query("steps").collect());
+    const runs = await t.run((ctx) => ctx.db.query("cutover_runs").collect());
+    const steps = await t.run((ctx) => ctx.db.query("cutover_steps").collect());
     expect(runs).toHaveLength(1);
     expect(steps).toHaveLength(3);
   });
@@ -69,18 +69,22 @@ describe("ConvexExecutor on the embedded runtime", () => {
     const otherKey = await backend.apiKeyFor("globex");
     // A key of another workspace, asking for acme's run: refused, whatever the run id.
     await expect(
-      backend.query(api.runs.get, { apiKey: otherKey, workspaceId: "acme", runId: "secret-run" }),
+      backend.query(api.cutover.runs.get, { apiKey: otherKey, workspaceId: "acme", runId: "secret-run" }),
     ).rejects.toThrow(/does not belong to workspace acme/);
     await expect(
-      backend.mutation(api.runs.cancel, { apiKey: otherKey, workspaceId: "acme", runId: "secret-run" }),
+      backend.mutation(api.cutover.runs.cancel, {
+        apiKey: otherKey,
+        workspaceId: "acme",
+        runId: "secret-run",
+      }),
     ).rejects.toThrow(/does not belong to workspace acme/);
     await expect(
-      backend.query(api.logs.list, { apiKey: otherKey, workspaceId: "acme", runId: "secret-run" }),
+      backend.query(api.cutover.logs.list, { apiKey: otherKey, workspaceId: "acme", runId: "secret-run" }),
     ).rejects.toThrow(/does not belong/);
     // Its own workspace does not have the run.
     expect(await executor.get("globex", "secret-run")).toBeNull();
     await expect(
-      backend.query(api.runs.get, { apiKey: "cvx_guess", workspaceId: "acme", runId: "secret-run" }),
+      backend.query(api.cutover.runs.get, { apiKey: "cvx_guess", workspaceId: "acme", runId: "secret-run" }),
     ).rejects.toThrow(/unknown or revoked API key/);
     // Run ids are per workspace: the same id in another workspace is another run (no existence oracle).
     await executor.submit({
@@ -96,13 +100,13 @@ describe("ConvexExecutor on the embedded runtime", () => {
   it("refuses a key without the scope a call needs", async () => {
     const { backend, t } = embeddedExecutor(modules);
     const { internal } = await import("../../convex/_generated/api.js");
-    const { key } = await t.action(internal.apiKeys.issue, {
+    const { key } = await t.action(internal.cutover.apiKeys.issue, {
       workspaceId: "ws",
       name: "reader",
       scopes: ["runs:read"],
     });
     await expect(
-      t.action(api.runStart.start, {
+      t.action(api.cutover.runStart.start, {
         apiKey: key,
         workspaceId: "ws",
         workflowId: "summary",
@@ -111,7 +115,9 @@ describe("ConvexExecutor on the embedded runtime", () => {
         provider: "mock",
       }),
     ).rejects.toThrow(/lacks scope runs:write/);
-    expect(await backend.query(api.runs.get, { apiKey: key, workspaceId: "ws", runId: "r" })).toBeNull();
+    expect(
+      await backend.query(api.cutover.runs.get, { apiKey: key, workspaceId: "ws", runId: "r" }),
+    ).toBeNull();
   });
 
   it("runs independent nodes in parallel up to the bound", async () => {
@@ -163,11 +169,11 @@ describe("ConvexExecutor on the embedded runtime", () => {
     const workflow = compileOrThrow(example("summary"));
     await executor.submit({ runId: "ended", workspaceId: "ws", workflow, input: exampleInput("summary") });
     await executor.waitFor("ws", "ended");
-    const [control] = await t.run((ctx) => ctx.db.query("runControls").collect());
+    const [control] = await t.run((ctx) => ctx.db.query("cutover_runControls").collect());
     expect(control).toMatchObject({ workspaceId: "ws", runId: "ended", live: false });
     const late = { control: control._id, name: "late", nodeId: "late", type: "ai", attempt: 1, at: 0 };
-    expect(await t.mutation(internal.steps.begin, late)).toBeNull();
-    expect(await t.query(internal.runs.isCancelRequested, { control: control._id })).toBe(true);
+    expect(await t.mutation(internal.cutover.steps.begin, late)).toBeNull();
+    expect(await t.query(internal.cutover.runs.isCancelRequested, { control: control._id })).toBe(true);
     expect((await executor.get("ws", "ended"))!.steps).toHaveLength(3);
   });
 
@@ -235,8 +241,8 @@ describe("ConvexExecutor on the embedded runtime", () => {
     expect(record.status).toBe("completed");
     const everything = JSON.stringify(
       await t.run(async (ctx) => [
-        await ctx.db.query("runs").collect(),
-        await ctx.db.query("steps").collect(),
+        await ctx.db.query("cutover_runs").collect(),
+        await ctx.db.query("cutover_steps").collect(),
       ]),
     );
     expect(everything).not.toContain("123-45-6789");
@@ -251,7 +257,7 @@ describe("ConvexExecutor on the embedded runtime", () => {
     await executor.submit({ runId: "broken", workspaceId: "ws", workflow, input: exampleInput("summary") });
     // Before the scheduled action fires, lose the compiled version it needs.
     await t.run(async (ctx) => {
-      for (const v of await ctx.db.query("workflowVersions").collect()) await ctx.db.delete(v._id);
+      for (const v of await ctx.db.query("cutover_workflowVersions").collect()) await ctx.db.delete(v._id);
     });
     const record = await executor.waitFor("ws", "broken", { timeoutMs: 5000 });
     expect(record.status).toBe("failed");

@@ -1,6 +1,6 @@
 // How does the harness drive the legacy executor? ConvexExecutor: the Executor interface over a Convex backend.
 import { ConvexError } from "convex/values";
-import type { RunOptions } from "../../convex/runOptions.ts";
+import type { RunOptions } from "../../convex/cutover/runOptions.ts";
 import { type Executor, type RunRequest, type WaitOptions, WaitTimeoutError } from "../executor.ts";
 import { isTerminal, type RunRecord } from "../records.ts";
 import type { ConvexBackend } from "./backend.ts";

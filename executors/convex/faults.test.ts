@@ -53,7 +53,7 @@ async function run(doc: unknown, runOptions = {}, provider = "openai") {
     input: { topic: "otters" },
   });
   const record = await executor.waitFor("ws", runId);
-  const logs = await backend.query(api.logs.list, {
+  const logs = await backend.query(api.cutover.logs.list, {
     apiKey: await backend.apiKeyFor("ws"),
     workspaceId: "ws",
     runId,

@@ -47,7 +47,7 @@ afterAll(() => server.close());
 
 describe("the deployment backend (ConvexHttpClient)", () => {
   it("runs a workflow through the public functions and reads it back as a RunRecord", async () => {
-    const { key } = await deployment.t.action(internal.apiKeys.issue, {
+    const { key } = await deployment.t.action(internal.cutover.apiKeys.issue, {
       workspaceId: "acme",
       name: "operator",
     });
@@ -69,13 +69,13 @@ describe("the deployment backend (ConvexHttpClient)", () => {
       "node-output-output",
     ]);
     // The builder document is saved and the deployment compiles it: no compiled graph crosses the wire.
-    expect(seen.some((b) => b.includes('"path":"workflows:save"'))).toBe(true);
-    expect(seen.some((b) => b.includes('"path":"runStart:start"'))).toBe(true);
+    expect(seen.some((b) => b.includes('"path":"cutover/workflows:save"'))).toBe(true);
+    expect(seen.some((b) => b.includes('"path":"cutover/runStart:start"'))).toBe(true);
     expect(seen.some((b) => b.includes("topologicallySortedNodes"))).toBe(false);
   });
 
   it("carries the deployment's refusals (another workspace, an unknown key) back with their codes", async () => {
-    const { key } = await deployment.t.action(internal.apiKeys.issue, {
+    const { key } = await deployment.t.action(internal.cutover.apiKeys.issue, {
       workspaceId: "globex",
       name: "operator",
     });

@@ -23,7 +23,7 @@ export function createHttpBackend(url: string, apiKey: string, pollMs = 500): Co
     runs: {
       async start({ workspaceId, runId, workflow, inputJson, provider, options, source, ...shadow }) {
         if (source !== undefined) {
-          await client.mutation(api.workflows.save, {
+          await client.mutation(api.cutover.workflows.save, {
             apiKey,
             workspaceId,
             workflowId: workflow.workflowId,
@@ -31,7 +31,7 @@ export function createHttpBackend(url: string, apiKey: string, pollMs = 500): Co
           });
         }
         const { scriptTimeoutMs: _t, scriptMemoryBytes: _m, ...publicOptions } = options ?? {};
-        const started = await client.action(api.runStart.start, {
+        const started = await client.action(api.cutover.runStart.start, {
           apiKey,
           workspaceId,
           workflowId: workflow.workflowId,
@@ -44,9 +44,10 @@ export function createHttpBackend(url: string, apiKey: string, pollMs = 500): Co
         });
         return { runId: started.runId };
       },
-      get: (workspaceId, runId) => client.query(api.runs.get, { apiKey, workspaceId, runId }),
-      status: (workspaceId, runId) => client.query(api.runs.status, { apiKey, workspaceId, runId }),
-      cancel: (workspaceId, runId) => client.mutation(api.runs.cancel, { apiKey, workspaceId, runId }),
+      get: (workspaceId, runId) => client.query(api.cutover.runs.get, { apiKey, workspaceId, runId }),
+      status: (workspaceId, runId) => client.query(api.cutover.runs.status, { apiKey, workspaceId, runId }),
+      cancel: (workspaceId, runId) =>
+        client.mutation(api.cutover.runs.cancel, { apiKey, workspaceId, runId }),
     },
   };
 }

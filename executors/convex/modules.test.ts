@@ -4,10 +4,11 @@ import { describe, expect, it } from "vitest";
 import { convexModules } from "./modules.ts";
 
 describe("embedded modules map", () => {
-  it("lists every convex/*.ts file and the generated api and server", () => {
+  it("lists every convex/**/*.ts file and the generated api and server", () => {
     const dir = join(import.meta.dirname, "../../convex");
-    const files = readdirSync(dir).filter(
-      (f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && !f.endsWith(".d.ts"),
+    const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter(
+      (f) =>
+        f.endsWith(".ts") && !f.endsWith(".test.ts") && !f.endsWith(".d.ts") && !f.startsWith("_generated"),
     );
     const expected = [
       ...files.map((f) => `../../convex/${f}`),

@@ -8,7 +8,7 @@ const duration = (start?: number, end?: number): number | null =>
   start === undefined || end === undefined ? null : Math.max(0, end - start);
 
 /** Returns the contract's record for a run and its steps (in the order they started). */
-export function toRunRecord(run: Doc<"runs">, steps: readonly Doc<"steps">[]): RunRecord {
+export function toRunRecord(run: Doc<"cutover_runs">, steps: readonly Doc<"cutover_steps">[]): RunRecord {
   const record: RunRecord = {
     runId: run.runId,
     workflowId: run.workflowId,
@@ -31,7 +31,7 @@ export function toRunRecord(run: Doc<"runs">, steps: readonly Doc<"steps">[]): R
   return RunRecord.parse(record);
 }
 
-function toStepRecord(step: Doc<"steps">): StepRecord {
+function toStepRecord(step: Doc<"cutover_steps">): StepRecord {
   return {
     nodeId: step.nodeId,
     name: step.name,

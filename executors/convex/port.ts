@@ -1,6 +1,6 @@
 // What does an executing run need from Convex? The calls the action makes, as a port (ctx-backed in convex/execute.ts).
 
-import type { RunOptions } from "../../convex/runOptions.ts";
+import type { RunOptions } from "../../convex/cutover/runOptions.ts";
 import type { CompiledWorkflow } from "../../workflow/compiled.ts";
 import type { Cassette } from "../../workflow/providers/cassette.ts";
 import type { RecordError, Tokens } from "../records.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RUN_OPTIONS } from "../../convex/runOptions.ts";
+import { DEFAULT_RUN_OPTIONS } from "../../convex/cutover/runOptions.ts";
 import type { CompiledNode } from "../../workflow/compiled.ts";
 import { ErrorCode, NodeError } from "../../workflow/errors.ts";
 import type { NodeOutcome } from "../../workflow/steps.ts";

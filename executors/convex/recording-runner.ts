@@ -1,6 +1,6 @@
 // How does a Convex run keep each step? The StepRunner that records attempts, retries, and stops on cancel.
 
-import type { RunOptions } from "../../convex/runOptions.ts";
+import type { RunOptions } from "../../convex/cutover/runOptions.ts";
 import { redact } from "../../lib/redact.ts";
 import type { CompiledNode } from "../../workflow/compiled.ts";
 import { ErrorCode, NodeError, toRecordError } from "../../workflow/errors.ts";

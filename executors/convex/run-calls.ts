@@ -1,7 +1,7 @@
 // How does the Convex executor start, read and stop runs? Internal functions from trusted code, public ones with a tenant's key.
 import type { FunctionReturnType } from "convex/server";
 import { type api, internal } from "../../convex/_generated/api.js";
-import type { RunOptions } from "../../convex/runOptions.ts";
+import type { RunOptions } from "../../convex/cutover/runOptions.ts";
 import type { CompiledWorkflow } from "../../workflow/compiled.ts";
 import type { ShadowMark } from "../records.ts";
 
@@ -20,7 +20,7 @@ export interface StartRun {
   source?: unknown;
 }
 
-export type LoadedRun = FunctionReturnType<typeof api.runs.get>;
+export type LoadedRun = FunctionReturnType<typeof api.cutover.runs.get>;
 
 /** What the executor asks of a backend about runs. */
 export interface RunCalls {
@@ -46,15 +46,17 @@ export interface TrustedCaller {
 export function trustedRunCalls(caller: TrustedCaller): RunCalls {
   return {
     start: async ({ source: _source, workflow, options, ...rest }) => {
-      const started = await caller.mutation(internal.runs.startCompiled, {
+      const started = await caller.mutation(internal.cutover.runs.startCompiled, {
         ...rest,
         workflowJson: JSON.stringify(workflow),
         ...(options && { options }),
       });
       return { runId: started.runId };
     },
-    get: (workspaceId, runId) => caller.query(internal.runs.getInternal, { workspaceId, runId }),
-    status: (workspaceId, runId) => caller.query(internal.runs.statusInternal, { workspaceId, runId }),
-    cancel: (workspaceId, runId) => caller.mutation(internal.runs.cancelInternal, { workspaceId, runId }),
+    get: (workspaceId, runId) => caller.query(internal.cutover.runs.getInternal, { workspaceId, runId }),
+    status: (workspaceId, runId) =>
+      caller.query(internal.cutover.runs.statusInternal, { workspaceId, runId }),
+    cancel: (workspaceId, runId) =>
+      caller.mutation(internal.cutover.runs.cancelInternal, { workspaceId, runId }),
   };
 }

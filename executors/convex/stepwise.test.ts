@@ -1,6 +1,6 @@
 // Does a legacy run on Convex take one action per AI node, each picking up what the earlier ones recorded?
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RUN_OPTIONS } from "../../convex/runOptions.ts";
+import { DEFAULT_RUN_OPTIONS } from "../../convex/cutover/runOptions.ts";
 import { compileWorkflow } from "../../workflow/compile.ts";
 import { executeRun } from "./execute-run.ts";
 import type { CompletedStep, ExecutionPort, StepFinish } from "./port.ts";

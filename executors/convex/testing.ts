@@ -1,5 +1,5 @@
 // What do the Convex executor's tests run? Small builder graphs and an executor over a fresh embedded runtime.
-import type { RunOptions } from "../../convex/runOptions.ts";
+import type { RunOptions } from "../../convex/cutover/runOptions.ts";
 import { compileWorkflow } from "../../workflow/compile.ts";
 import type { CompiledWorkflow } from "../../workflow/compiled.ts";
 import { createEmbeddedBackend } from "./embedded-backend.ts";

@@ -1,5 +1,5 @@
 // Which Inngest runs our workflows: Cloud, a dev server, or the embedded in-process runner?
-import type { RunOptions } from "../../convex/runOptions.ts";
+import type { RunOptions } from "../../convex/cutover/runOptions.ts";
 import { RETRY_POLICY, retryDelayMs } from "../../workflow/retry-policy.ts";
 import type { Executor } from "../executor.ts";
 import { createInngestClient, isDevMode } from "./client.ts";

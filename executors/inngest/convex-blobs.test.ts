@@ -21,10 +21,10 @@ describe("ConvexBlobStore (convex/inngestBlobs.ts on convex-test)", () => {
     await store.put(sha, json);
     expect(await new ConvexBlobStore(t).get(sha)).toBe(json);
     expect(await new ConvexBlobStore(t).get("0".repeat(64))).toBeUndefined();
-    const rows = await t.run((ctx) => ctx.db.query("inngestBlobs").collect());
+    const rows = await t.run((ctx) => ctx.db.query("cutover_inngestBlobs").collect());
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ sha256: sha, bytes: json.length });
-    await expect(t.action(internal.inngestBlobs.put, { sha256: sha, json: "{}" })).rejects.toThrow(
+    await expect(t.action(internal.cutover.inngestBlobs.put, { sha256: sha, json: "{}" })).rejects.toThrow(
       /does not hash to/,
     );
   });

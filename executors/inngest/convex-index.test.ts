@@ -95,7 +95,9 @@ describe("ConvexRunIndex", () => {
     expect(seen).toMatchObject({ runId: "r1", workflowId: "wf", status: "running", executor: "inngest" });
     // The input was stored redacted; the record shows it as every record does.
     expect(seen?.input).toEqual({ q: "hi", customer: "[REDACTED]", apiKey: "[REDACTED]" });
-    const stored = JSON.stringify(await t.run(async (ctx) => await ctx.db.query("inngestRuns").collect()));
+    const stored = JSON.stringify(
+      await t.run(async (ctx) => await ctx.db.query("cutover_inngestRuns").collect()),
+    );
     expect(stored).not.toContain("sk-live-0123456789abcdefghij");
     expect(stored).not.toContain("Ada");
 
@@ -115,7 +117,7 @@ describe("ConvexRunIndex", () => {
     expect(await executor(t).get("ws2", "r1")).toBeNull();
     // Run ids are per workspace: nothing says whether ws1 holds r1, and ws2 gets its own run.
     await executor(t).submit({ ...request, workspaceId: "ws2" });
-    const rows = await t.run(async (ctx) => await ctx.db.query("inngestRuns").collect());
+    const rows = await t.run(async (ctx) => await ctx.db.query("cutover_inngestRuns").collect());
     expect(rows.map((r) => [r.workspaceId, r.runId]).sort()).toEqual([
       ["ws1", "r1"],
       ["ws2", "r1"],

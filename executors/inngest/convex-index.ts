@@ -34,7 +34,7 @@ export class ConvexRunIndex implements RunIndex {
       provider?: string;
       metaJson: string;
       compiledJson: string;
-    } | null = await this.client.query(internal.inngestRuns.get, { workspaceId, runId });
+    } | null = await this.client.query(internal.cutover.inngestRuns.get, { workspaceId, runId });
     if (!found) return undefined;
     const meta = JSON.parse(found.metaJson) as Omit<IndexedRun["meta"], "workflow">;
     return {
@@ -47,7 +47,7 @@ export class ConvexRunIndex implements RunIndex {
 
   async set(entry: IndexedRun): Promise<void> {
     const { workflow, ...meta } = entry.meta;
-    await this.client.mutation(internal.inngestRuns.put, {
+    await this.client.mutation(internal.cutover.inngestRuns.put, {
       workspaceId: meta.workspaceId,
       runId: meta.runId,
       eventId: entry.eventId,

@@ -63,9 +63,9 @@ function source() {
 
 async function tables(t: ReturnType<typeof convexTest>) {
   return await t.run(async (ctx) => ({
-    runs: await ctx.db.query("runs").collect(),
-    steps: await ctx.db.query("steps").collect(),
-    logs: await ctx.db.query("logs").collect(),
+    runs: await ctx.db.query("cutover_runs").collect(),
+    steps: await ctx.db.query("cutover_steps").collect(),
+    logs: await ctx.db.query("cutover_logs").collect(),
   }));
 }
 
@@ -167,7 +167,7 @@ describe("ConvexMirrorSink (convex-test)", () => {
     const t = convexTest(schema, modules);
     const sink = new ConvexMirrorSink(t);
     await t.run(async (ctx) => {
-      await ctx.db.insert("runs", {
+      await ctx.db.insert("cutover_runs", {
         workspaceId: "ws1",
         runId: "legacy",
         workflowId: "wf",
@@ -203,7 +203,7 @@ describe("ConvexMirrorSink (convex-test)", () => {
   it("gives the mirrored run the provider its index entry recorded", async () => {
     const t = convexTest(schema, modules);
     const workflow = { workflowId: "wf", workflowVersionId: "v1", topologicallySortedNodes: [] };
-    await t.mutation(internal.inngestRuns.put, {
+    await t.mutation(internal.cutover.inngestRuns.put, {
       workspaceId: "ws1",
       runId: "r1",
       eventId: "evt",

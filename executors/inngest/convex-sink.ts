@@ -16,14 +16,14 @@ export class ConvexMirrorSink implements MirrorSink {
   constructor(private readonly client: ConvexMutator) {}
 
   async upsertRun(row: MirrorRunRow): Promise<void> {
-    await this.client.mutation(internal.mirror.upsertRun, row);
+    await this.client.mutation(internal.cutover.mirror.upsertRun, row);
   }
 
   async upsertStep(row: MirrorStepRow): Promise<void> {
-    await this.client.mutation(internal.mirror.upsertStep, row);
+    await this.client.mutation(internal.cutover.mirror.upsertStep, row);
   }
 
   async appendLogOnce(row: MirrorLogRow): Promise<void> {
-    await this.client.mutation(internal.mirror.appendLogOnce, row);
+    await this.client.mutation(internal.cutover.mirror.appendLogOnce, row);
   }
 }

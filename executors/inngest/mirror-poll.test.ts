@@ -85,11 +85,11 @@ async function submitted(t: ReturnType<typeof convexTest>, runId: string, eventI
 
 async function tables(t: ReturnType<typeof convexTest>) {
   return await t.run(async (ctx) => ({
-    runs: await ctx.db.query("runs").collect(),
-    steps: await ctx.db.query("steps").collect(),
-    logs: await ctx.db.query("logs").collect(),
-    entries: await ctx.db.query("inngestRuns").collect(),
-    lease: await ctx.db.query("mirrorPoller").collect(),
+    runs: await ctx.db.query("cutover_runs").collect(),
+    steps: await ctx.db.query("cutover_steps").collect(),
+    logs: await ctx.db.query("cutover_logs").collect(),
+    entries: await ctx.db.query("cutover_inngestRuns").collect(),
+    lease: await ctx.db.query("cutover_mirrorPoller").collect(),
   }));
 }
 
@@ -134,7 +134,7 @@ describe("mirrorPoll.poll (Convex action, Inngest REST mocked)", () => {
     const t = convexTest(schema, modules);
     await submitted(t, "r1", "evt1");
     // A chain holds the lease: a second kick (the cron's) starts no second chain.
-    expect(await t.mutation(internal.mirror.kick, {})).toBe(false);
+    expect(await t.mutation(internal.cutover.mirror.kick, {})).toBe(false);
 
     await t.finishAllScheduledFunctions(vi.runAllTimers);
 
@@ -165,7 +165,7 @@ describe("mirrorPoll.poll (Convex action, Inngest REST mocked)", () => {
     expect(stored).not.toContain("hunter2");
     expect(stored).not.toContain("sk-live-0123456789abcdefghij");
     // Nothing open: the cron's kick starts nothing.
-    expect(await t.mutation(internal.mirror.kick, {})).toBe(false);
+    expect(await t.mutation(internal.cutover.mirror.kick, {})).toBe(false);
   });
 
   it("keeps a run whose API answer is malformed open for the next pass and mirrors the others", async () => {
@@ -191,7 +191,7 @@ describe("mirrorPoll.poll (Convex action, Inngest REST mocked)", () => {
     await submitted(t, "bad", "evt-bad");
     await submitted(t, "good", "evt-good");
 
-    const pass = await t.action(internal.mirrorPoll.poll, {});
+    const pass = await t.action(internal.cutover.mirrorPoll.poll, {});
 
     expect(pass).toEqual({ polled: 2, closed: 1, failed: 1, again: true });
     const db = await tables(t);

@@ -41,7 +41,7 @@ export async function mirrorOpenRuns(
   const now = options.now ?? Date.now;
   const maxOpenMs = options.maxOpenMs ?? 7 * 24 * 3_600_000;
   const entries: { workspaceId: string; runId: string; createdAt: number }[] = await client.query(
-    internal.mirror.openEntries,
+    internal.cutover.mirror.openEntries,
     { limit: options.batch ?? 50 },
   );
   const executor = new InngestExecutor({
@@ -77,7 +77,7 @@ export async function mirrorOpenRuns(
           open = false;
         }
         if (!open) result.closed++;
-        await client.mutation(internal.mirror.markPolled, { workspaceId, runId, open, at: now() });
+        await client.mutation(internal.cutover.mirror.markPolled, { workspaceId, runId, open, at: now() });
       }),
     ),
   );

@@ -103,14 +103,14 @@ export class ConvexBlobStore implements BlobStore {
   ) {}
 
   async put(sha: string, json: string) {
-    await this.client.action(internal.inngestBlobs.put, { sha256: sha, json });
+    await this.client.action(internal.cutover.inngestBlobs.put, { sha256: sha, json });
     this.remember(sha, json);
   }
 
   async get(sha: string) {
     const hit = this.cache.get(sha);
     if (hit !== undefined) return hit;
-    const json: string | null = await this.client.action(internal.inngestBlobs.get, { sha256: sha });
+    const json: string | null = await this.client.action(internal.cutover.inngestBlobs.get, { sha256: sha });
     if (json === null) return undefined;
     this.remember(sha, json);
     return json;

@@ -34,8 +34,8 @@ afterAll(() => {
 
 async function deploymentWithRun() {
   const t = convexTest(schema, modules);
-  const { key } = await t.action(internal.apiKeys.issue, { workspaceId: "acme", name: "ci" });
-  await t.mutation(api.workflows.save, {
+  const { key } = await t.action(internal.cutover.apiKeys.issue, { workspaceId: "acme", name: "ci" });
+  await t.mutation(api.cutover.workflows.save, {
     apiKey: key,
     workspaceId: "acme",
     workflowId: "wf_summary",
@@ -54,9 +54,9 @@ async function deploymentWithRun() {
 describe("dispatcher keys", () => {
   it("the router starts runs with no deployment secret and registers no key of its own", async () => {
     const { t } = await deploymentWithRun();
-    const run = await t.run((ctx) => ctx.db.query("runs").collect());
+    const run = await t.run((ctx) => ctx.db.query("cutover_runs").collect());
     expect(run.map((r) => [r.runId, r.status])).toEqual([["victim_run", "completed"]]);
-    const keys = await t.run((ctx) => ctx.db.query("apiKeys").collect());
+    const keys = await t.run((ctx) => ctx.db.query("cutover_apiKeys").collect());
     expect(keys.map((k) => k.name)).toEqual(["ci"]);
   });
 
@@ -65,7 +65,7 @@ describe("dispatcher keys", () => {
     for (const secret of ["", "secret", "run-start-test-secret", "changeme"]) {
       const forged = `cvx_dispatch_${createHmac("sha256", secret).update("acme").digest("hex")}`;
       await expect(
-        t.query(api.runs.get, { apiKey: forged, workspaceId: "acme", runId: "victim_run" }),
+        t.query(api.cutover.runs.get, { apiKey: forged, workspaceId: "acme", runId: "victim_run" }),
       ).rejects.toThrow(/unknown or revoked API key/);
       const res = await t.fetch("/v1/workflows/wf_summary/runs", {
         method: "POST",
@@ -78,20 +78,20 @@ describe("dispatcher keys", () => {
 
   it("keys are random, kept only as hashes, and rotation revokes the old one", async () => {
     const { t, key } = await deploymentWithRun();
-    const again = await t.action(internal.apiKeys.issue, { workspaceId: "acme", name: "ci2" });
+    const again = await t.action(internal.cutover.apiKeys.issue, { workspaceId: "acme", name: "ci2" });
     expect(again.key).not.toBe(key);
     expect(key).toMatch(/^cvx_[0-9a-f]{48}$/);
-    const stored = JSON.stringify(await t.run((ctx) => ctx.db.query("apiKeys").collect()));
+    const stored = JSON.stringify(await t.run((ctx) => ctx.db.query("cutover_apiKeys").collect()));
     expect(stored).not.toContain(key);
     expect(stored).not.toContain(again.key);
 
-    const rotated = await t.action(internal.apiKeys.rotate, { workspaceId: "acme", name: "ci" });
+    const rotated = await t.action(internal.cutover.apiKeys.rotate, { workspaceId: "acme", name: "ci" });
     expect(rotated.revoked).toBe(1);
     expect(rotated.key).not.toBe(key);
     await expect(
-      t.query(api.runs.get, { apiKey: key, workspaceId: "acme", runId: "victim_run" }),
+      t.query(api.cutover.runs.get, { apiKey: key, workspaceId: "acme", runId: "victim_run" }),
     ).rejects.toThrow(/unknown or revoked API key/);
-    const found = await t.query(api.runs.get, {
+    const found = await t.query(api.cutover.runs.get, {
       apiKey: rotated.key,
       workspaceId: "acme",
       runId: "victim_run",

@@ -52,7 +52,7 @@ const quoteGraph = chain([node("quote", "http", { method: "GET", url: "https://a
 
 async function tenant(workspaceId = "acme") {
   const t = convexTest(schema, modules);
-  const { key } = await t.action(internal.apiKeys.issue, { workspaceId, name: "tenant" });
+  const { key } = await t.action(internal.cutover.apiKeys.issue, { workspaceId, name: "tenant" });
   return { t, key };
 }
 
@@ -75,14 +75,14 @@ describe("public functions", () => {
   it("none takes a compiled graph, an egress list or a secret name; the compiled-graph start is internal", async () => {
     const fns = await registered();
     const publicOnes = fns.filter(([, fn]) => fn.isPublic === true);
-    expect(publicOnes.map(([n]) => n)).toContain("runStart:start");
+    expect(publicOnes.map(([n]) => n)).toContain("cutover/runStart:start");
     for (const [name, fn] of publicOnes) {
       const args = (fn.exportArgs as () => string)();
       expect(args, name).not.toMatch(/workflowJson|compiled|allowHosts|AllowHosts|"secret/);
     }
-    const startCompiled = fns.find(([n]) => n === "runs:startCompiled")![1];
+    const startCompiled = fns.find(([n]) => n === "cutover/runs:startCompiled")![1];
     expect(startCompiled.isInternal).toBe(true);
-    expect(fns.some(([n, fn]) => n === "runs:start" && fn.isPublic)).toBe(false);
+    expect(fns.some(([n, fn]) => n === "cutover/runs:start" && fn.isPublic)).toBe(false);
   });
 
   it("a tenant's forged compiled graph has no public function to go to", async () => {
@@ -90,7 +90,7 @@ describe("public functions", () => {
     const forged = compileWorkflow(quoteGraph, { allowHosts: ["api.example.com"] });
     if (!forged.ok) throw new Error("graph");
     await expect(
-      t.mutation(makeFunctionReference<"mutation">("runs:start"), {
+      t.mutation(makeFunctionReference<"mutation">("cutover/runs:start"), {
         apiKey: key,
         workspaceId: "acme",
         runId: "forged",
@@ -100,19 +100,19 @@ describe("public functions", () => {
         options: { httpAllowHosts: ["evil.example.net"] },
       }),
     ).rejects.toThrow();
-    expect(await t.run((ctx) => ctx.db.query("runs").collect())).toEqual([]);
+    expect(await t.run((ctx) => ctx.db.query("cutover_runs").collect())).toEqual([]);
   });
 
   it("an egress list in a tenant's run options is refused by the validator", async () => {
     const { t, key } = await tenant();
-    await t.mutation(api.workflows.save, {
+    await t.mutation(api.cutover.workflows.save, {
       apiKey: key,
       workspaceId: "acme",
       workflowId: "wf_quote",
       graphJson: JSON.stringify(quoteGraph),
     });
     await expect(
-      t.action(api.runStart.start, {
+      t.action(api.cutover.runStart.start, {
         apiKey: key,
         workspaceId: "acme",
         workflowId: "wf_quote",
@@ -134,13 +134,13 @@ describe("public functions", () => {
         body: { hello: "world" },
       }),
     ]);
-    await t.mutation(api.workflows.save, {
+    await t.mutation(api.cutover.workflows.save, {
       apiKey: key,
       workspaceId: "acme",
       workflowId: "wf_evil",
       graphJson: JSON.stringify(evil),
     });
-    const start = t.action(api.runStart.start, {
+    const start = t.action(api.cutover.runStart.start, {
       apiKey: key,
       workspaceId: "acme",
       workflowId: "wf_evil",
@@ -164,7 +164,7 @@ describe("public functions", () => {
     const forged = compileWorkflow(quoteGraph, { allowHosts: ["api.example.com"] });
     if (!forged.ok) throw new Error("graph");
     await t.run((ctx) =>
-      ctx.db.insert("workflowVersions", {
+      ctx.db.insert("cutover_workflowVersions", {
         workspaceId: "acme",
         workflowId: forged.compiled.workflowId,
         workflowVersionId: forged.compiled.workflowVersionId,
@@ -179,7 +179,7 @@ describe("public functions", () => {
     });
     expect(res.status).toBe(404);
     await expect(
-      t.action(api.runStart.start, {
+      t.action(api.cutover.runStart.start, {
         apiKey: key,
         workspaceId: "acme",
         workflowId: forged.compiled.workflowId,
@@ -192,7 +192,7 @@ describe("public functions", () => {
 
   it("a tenant's key cannot start another workspace's run, nor choose a replay file or a router id", async () => {
     const { t, key } = await tenant();
-    await t.mutation(api.workflows.save, {
+    await t.mutation(api.cutover.workflows.save, {
       apiKey: key,
       workspaceId: "acme",
       workflowId: "wf_quote",
@@ -206,13 +206,17 @@ describe("public functions", () => {
       inputJson: "{}",
       provider: "mock",
     };
-    await expect(t.action(api.runStart.start, { ...base, workspaceId: "globex" })).rejects.toMatchObject({
+    await expect(
+      t.action(api.cutover.runStart.start, { ...base, workspaceId: "globex" }),
+    ).rejects.toMatchObject({
       data: { code: "FORBIDDEN" },
     });
     await expect(
-      t.action(api.runStart.start, { ...base, provider: "replay:/etc/passwd" }),
+      t.action(api.cutover.runStart.start, { ...base, provider: "replay:/etc/passwd" }),
     ).rejects.toMatchObject({ data: { code: "INPUT_INVALID" } });
-    await expect(t.action(api.runStart.start, { ...base, runId: "victim~shadow" })).rejects.toMatchObject({
+    await expect(
+      t.action(api.cutover.runStart.start, { ...base, runId: "victim~shadow" }),
+    ).rejects.toMatchObject({
       data: { code: "INPUT_INVALID" },
     });
   });
@@ -221,7 +225,7 @@ describe("public functions", () => {
 describe("one allow-list, the deployment's, on both executors (item 7)", () => {
   it("a run started through POST /v1/workflows/{id}/runs calls an allowed host on Convex, and its Inngest shadow agrees", async () => {
     const { t, key } = await tenant();
-    await t.mutation(api.workflows.save, {
+    await t.mutation(api.cutover.workflows.save, {
       apiKey: key,
       workspaceId: "acme",
       workflowId: "wf_quote",
@@ -241,10 +245,10 @@ describe("one allow-list, the deployment's, on both executors (item 7)", () => {
     });
     expect(res.status).toBe(202);
     await t.finishAllScheduledFunctions(() => {});
-    const found = await t.query(api.runs.get, { apiKey: key, workspaceId: "acme", runId: "q1" });
+    const found = await t.query(api.cutover.runs.get, { apiKey: key, workspaceId: "acme", runId: "q1" });
     expect(found?.run.status).toBe("completed");
     expect(JSON.parse(found!.run.outputJson!)).toMatchObject({ body: { quote: 42 } });
-    const results = await t.run((ctx) => ctx.db.query("parityResults").collect());
+    const results = await t.run((ctx) => ctx.db.query("cutover_parityResults").collect());
     expect(results.map((r) => r.verdict)).toEqual(["match"]);
   });
 });

@@ -131,8 +131,8 @@ describe("run ids", () => {
     const t = convexTest(schema, modules);
     const keys: Record<string, string> = {};
     for (const ws of ["victim", "attacker"]) {
-      keys[ws] = (await t.action(internal.apiKeys.issue, { workspaceId: ws, name: "k" })).key;
-      await t.mutation(api.workflows.save, {
+      keys[ws] = (await t.action(internal.cutover.apiKeys.issue, { workspaceId: ws, name: "k" })).key;
+      await t.mutation(api.cutover.workflows.save, {
         apiKey: keys[ws],
         workspaceId: ws,
         workflowId: "wf_same",
@@ -157,12 +157,12 @@ describe("run ids", () => {
     // A guess that no tenant used answers exactly alike.
     expect((await post("attacker", { input: summaryInput, runId: "invoice_43" })).status).toBe(202);
     await t.finishAllScheduledFunctions(() => {});
-    const victim = await t.query(api.runs.get, {
+    const victim = await t.query(api.cutover.runs.get, {
       apiKey: keys.victim,
       workspaceId: "victim",
       runId: "invoice_42",
     });
-    const mine = await t.query(api.runs.get, {
+    const mine = await t.query(api.cutover.runs.get, {
       apiKey: keys.attacker,
       workspaceId: "attacker",
       runId: "invoice_42",
@@ -178,7 +178,7 @@ describe("run ids", () => {
     const res = await post("attacker", { input: summaryInput, runId: "invoice_42~shadow" });
     expect(res.status).toBe(400);
     await expect(
-      t.action(api.runStart.start, {
+      t.action(api.cutover.runStart.start, {
         apiKey: keys.attacker,
         workspaceId: "attacker",
         workflowId: "wf_same",
@@ -188,7 +188,7 @@ describe("run ids", () => {
       }),
     ).rejects.toMatchObject({ data: { code: "INPUT_INVALID" } });
     // And in the attacker's own workspace it would be the attacker's run, never the victim's shadow.
-    expect(await t.run((ctx) => ctx.db.query("runs").collect())).toEqual([]);
+    expect(await t.run((ctx) => ctx.db.query("cutover_runs").collect())).toEqual([]);
   });
 
   it("a run already under a pair's shadow id is never compared as its shadow", async () => {

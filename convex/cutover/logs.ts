@@ -1,6 +1,6 @@
 // What happened during a run, in words? The run's log lines, read per workspace.
 import { v } from "convex/values";
-import { query } from "./_generated/server";
+import { query } from "../_generated/server";
 import { requireWorkspace } from "./auth";
 
 /** Returns the run's log lines, oldest first (empty when the workspace has no such run). */
@@ -9,7 +9,7 @@ export const list = query({
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
     const lines = await ctx.db
-      .query("logs")
+      .query("cutover_logs")
       .withIndex("by_run", (q) => q.eq("runId", args.runId))
       .collect();
     return lines

@@ -1,7 +1,7 @@
 // Who may start this run, and of which workflow? The queries the run-start path (HTTP, cron, internal) reads before dispatching.
 import { ConvexError, v } from "convex/values";
-import { pairIdFor } from "../shadow/pair-id.ts";
-import { internalQuery } from "./_generated/server";
+import { pairIdFor } from "../../shadow/pair-id.ts";
+import { internalQuery } from "../_generated/server";
 import { hashApiKey, requireWorkspace } from "./auth";
 
 /**
@@ -14,7 +14,7 @@ export const authorize = internalQuery({
   handler: async (ctx, { apiKey, workspaceId }) => {
     const keyHash = await hashApiKey(apiKey);
     const key = await ctx.db
-      .query("apiKeys")
+      .query("cutover_apiKeys")
       .withIndex("by_hash", (q) => q.eq("keyHash", keyHash))
       .unique();
     try {
@@ -38,7 +38,7 @@ export const workflowSource = internalQuery({
   args: { workspaceId: v.string(), workflowId: v.string() },
   handler: async (ctx, { workspaceId, workflowId }) => {
     const saved = await ctx.db
-      .query("workflows")
+      .query("cutover_workflows")
       .withIndex("by_workspace_workflow", (q) =>
         q.eq("workspaceId", workspaceId).eq("workflowId", workflowId),
       )
@@ -56,17 +56,17 @@ export const priorStart = internalQuery({
   args: { workspaceId: v.string(), runId: v.string() },
   handler: async (ctx, { workspaceId, runId }) => {
     const inngest = await ctx.db
-      .query("inngestRuns")
+      .query("cutover_inngestRuns")
       .withIndex("by_workspace_run", (q) => q.eq("workspaceId", workspaceId).eq("runId", runId))
       .unique();
     const convex = await ctx.db
-      .query("runs")
+      .query("cutover_runs")
       .withIndex("by_workspace_run", (q) => q.eq("workspaceId", workspaceId).eq("runId", runId))
       .unique();
     const executor = inngest || convex?.mirroredFrom ? "inngest" : convex ? "convex" : null;
     if (!executor) return null;
     const pair = await ctx.db
-      .query("shadowPairs")
+      .query("cutover_shadowPairs")
       .withIndex("by_pair", (q) => q.eq("pairId", pairIdFor(workspaceId, runId)))
       .unique();
     return { executor, pairId: pair?.workspaceId === workspaceId ? pair.pairId : null } as const;

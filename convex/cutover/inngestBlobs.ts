@@ -1,7 +1,7 @@
 // Where do the Inngest function's large payloads live, so every serving instance reads them? Convex file storage, by content hash.
 import { v } from "convex/values";
-import { internal } from "./_generated/api";
-import { internalAction, internalMutation, internalQuery } from "./_generated/server";
+import { internal } from "../_generated/api";
+import { internalAction, internalMutation, internalQuery } from "../_generated/server";
 
 /** Returns the lowercase hex SHA-256 of a text, as lib/canonical.ts's sha256 computes it. */
 async function sha256Hex(text: string): Promise<string> {
@@ -21,10 +21,12 @@ export const put = internalAction({
       throw new Error(`inngestBlobs.put: the text does not hash to ${args.sha256}`);
     }
     const bytes = new TextEncoder().encode(args.json).byteLength;
-    const known: string | null = await ctx.runQuery(internal.inngestBlobs.find, { sha256: args.sha256 });
+    const known: string | null = await ctx.runQuery(internal.cutover.inngestBlobs.find, {
+      sha256: args.sha256,
+    });
     if (known) return { stored: false, bytes };
     const storageId = await ctx.storage.store(new Blob([args.json], { type: "application/json" }));
-    const kept: boolean = await ctx.runMutation(internal.inngestBlobs.record, {
+    const kept: boolean = await ctx.runMutation(internal.cutover.inngestBlobs.record, {
       sha256: args.sha256,
       storageId,
       bytes,
@@ -40,7 +42,9 @@ export const get = internalAction({
   args: { sha256: v.string() },
   returns: v.union(v.string(), v.null()),
   handler: async (ctx, args): Promise<string | null> => {
-    const storageId: string | null = await ctx.runQuery(internal.inngestBlobs.find, { sha256: args.sha256 });
+    const storageId: string | null = await ctx.runQuery(internal.cutover.inngestBlobs.find, {
+      sha256: args.sha256,
+    });
     if (!storageId) return null;
     const blob = await ctx.storage.get(storageId as never);
     return blob ? await blob.text() : null;
@@ -53,7 +57,7 @@ export const find = internalQuery({
   returns: v.union(v.string(), v.null()),
   handler: async (ctx, args) => {
     const row = await ctx.db
-      .query("inngestBlobs")
+      .query("cutover_inngestBlobs")
       .withIndex("by_sha256", (q) => q.eq("sha256", args.sha256))
       .unique();
     return row ? row.storageId : null;
@@ -66,11 +70,11 @@ export const record = internalMutation({
   returns: v.boolean(),
   handler: async (ctx, args) => {
     const row = await ctx.db
-      .query("inngestBlobs")
+      .query("cutover_inngestBlobs")
       .withIndex("by_sha256", (q) => q.eq("sha256", args.sha256))
       .unique();
     if (row) return false;
-    await ctx.db.insert("inngestBlobs", { ...args, createdAt: Date.now() });
+    await ctx.db.insert("cutover_inngestBlobs", { ...args, createdAt: Date.now() });
     return true;
   },
 });

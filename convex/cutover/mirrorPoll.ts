@@ -1,8 +1,8 @@
 "use node";
 // When does the mirror poll Inngest? A scheduled action that mirrors open runs, then reschedules itself while any stay open.
-import { mirrorOpenRuns } from "../executors/inngest/mirror-poll.ts";
-import { internal } from "./_generated/api";
-import { internalAction } from "./_generated/server";
+import { mirrorOpenRuns } from "../../executors/inngest/mirror-poll.ts";
+import { internal } from "../_generated/api";
+import { internalAction } from "../_generated/server";
 
 /** Time between passes (MIRROR_POLL_MS in the deployment's environment, default 5 s). */
 function intervalMs(): number {
@@ -22,11 +22,11 @@ export const poll = internalAction({
     };
     try {
       const pass = await mirrorOpenRuns(client);
-      const again = await ctx.runMutation(internal.mirror.continuePoll, { intervalMs: intervalMs() });
+      const again = await ctx.runMutation(internal.cutover.mirror.continuePoll, { intervalMs: intervalMs() });
       return { ...pass, again };
     } catch (err) {
       // Keep the chain alive through a failed pass; the lease lets the cron restart it if this fails too.
-      await ctx.runMutation(internal.mirror.continuePoll, { intervalMs: intervalMs() });
+      await ctx.runMutation(internal.cutover.mirror.continuePoll, { intervalMs: intervalMs() });
       throw err;
     }
   },

@@ -1,8 +1,8 @@
 // Which runs exist, and how do they start, stop and end? Run mutations and queries, scoped by workspace.
 import { ConvexError, v } from "convex/values";
-import { redact } from "../lib/redact.ts";
-import { internal } from "./_generated/api";
-import type { Doc, Id } from "./_generated/dataModel";
+import { redact } from "../../lib/redact.ts";
+import { internal } from "../_generated/api";
+import type { Doc, Id } from "../_generated/dataModel";
 import {
   internalMutation,
   internalQuery,
@@ -10,7 +10,7 @@ import {
   mutation,
   type QueryCtx,
   query,
-} from "./_generated/server";
+} from "../_generated/server";
 import { requireWorkspace } from "./auth";
 import { resolveRunOptions, runOptionsValidator } from "./runOptions";
 import { recordError } from "./schema";
@@ -19,7 +19,7 @@ const TERMINAL = new Set(["completed", "failed", "canceled"]);
 
 async function runInWorkspace(ctx: QueryCtx, workspaceId: string, runId: string) {
   return await ctx.db
-    .query("runs")
+    .query("cutover_runs")
     .withIndex("by_workspace_run", (q) => q.eq("workspaceId", workspaceId).eq("runId", runId))
     .unique();
 }
@@ -64,7 +64,7 @@ export const startCompiled = internalMutation({
     const recordedInput = JSON.stringify(
       redact(JSON.parse(args.inputJson), prefixed("input", options.redactPaths)),
     );
-    const run = await ctx.db.insert("runs", {
+    const run = await ctx.db.insert("cutover_runs", {
       workspaceId: args.workspaceId,
       runId: args.runId,
       workflowId: workflow.workflowId,
@@ -82,7 +82,7 @@ export const startCompiled = internalMutation({
       ...(args.replayJson !== undefined ? { replayJson: args.replayJson } : {}),
       options,
     });
-    await ctx.scheduler.runAfter(0, internal.execute.run, { run, inputJson: args.inputJson });
+    await ctx.scheduler.runAfter(0, internal.cutover.execute.run, { run, inputJson: args.inputJson });
     return { runId: args.runId, created: true, status: "queued" as const };
   },
 });
@@ -96,7 +96,7 @@ async function runWithSteps(ctx: QueryCtx, workspaceId: string, runId: string) {
   const run = await runInWorkspace(ctx, workspaceId, runId);
   if (!run) return null;
   const steps = await ctx.db
-    .query("steps")
+    .query("cutover_steps")
     .withIndex("by_run", (q) => q.eq("runId", run.runId))
     .collect();
   return { run, steps: steps.filter((s) => s.workspaceId === workspaceId) };
@@ -143,14 +143,16 @@ export const list = query({
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
     const limit = Math.min(args.limit ?? 50, 500);
-    const status = args.status as Doc<"runs">["status"] | undefined;
+    const status = args.status as Doc<"cutover_runs">["status"] | undefined;
     const q = status
       ? ctx.db
-          .query("runs")
+          .query("cutover_runs")
           .withIndex("by_workspace_status_time", (q) =>
             q.eq("workspaceId", args.workspaceId).eq("status", status),
           )
-      : ctx.db.query("runs").withIndex("by_workspace_workflow", (q) => q.eq("workspaceId", args.workspaceId));
+      : ctx.db
+          .query("cutover_runs")
+          .withIndex("by_workspace_workflow", (q) => q.eq("workspaceId", args.workspaceId));
     const runs = await q.order("desc").take(limit);
     return runs.map((r) => ({
       runId: r.runId,
@@ -195,7 +197,7 @@ async function cancelRun(ctx: MutationCtx, workspaceId: string, runId: string) {
   }
   await ctx.db.patch(run._id, { cancelRequested: true });
   await stopControl(ctx, run._id);
-  await ctx.db.insert("logs", {
+  await ctx.db.insert("cutover_logs", {
     workspaceId: run.workspaceId,
     runId: run.runId,
     at: Date.now(),
@@ -207,12 +209,12 @@ async function cancelRun(ctx: MutationCtx, workspaceId: string, runId: string) {
 
 /** The action's view of its run: the record, its options and the compiled workflow. */
 export const loadForExecution = internalQuery({
-  args: { run: v.id("runs") },
+  args: { run: v.id("cutover_runs") },
   handler: async (ctx, args) => {
     const run = await ctx.db.get(args.run);
     if (!run) return null;
     const version = await ctx.db
-      .query("workflowVersions")
+      .query("cutover_workflowVersions")
       .withIndex("by_workspace_version", (q) =>
         q.eq("workspaceId", run.workspaceId).eq("workflowVersionId", run.workflowVersionId),
       )
@@ -227,12 +229,12 @@ export const loadForExecution = internalQuery({
  * read); null when it must not run (canceled, or already started).
  */
 export const markStarted = internalMutation({
-  args: { run: v.id("runs"), at: v.number() },
+  args: { run: v.id("cutover_runs"), at: v.number() },
   handler: async (ctx, args) => {
     const run = await ctx.db.get(args.run);
     if (run?.status !== "queued" || run.cancelRequested) return null;
     await ctx.db.patch(run._id, { status: "running", startedAt: args.at });
-    return await ctx.db.insert("runControls", {
+    return await ctx.db.insert("cutover_runControls", {
       workspaceId: run.workspaceId,
       runId: run.runId,
       run: run._id,
@@ -242,9 +244,9 @@ export const markStarted = internalMutation({
 });
 
 /** Marks the run's control document (if it started) so that no further step starts. */
-async function stopControl(ctx: MutationCtx, run: Id<"runs">): Promise<void> {
+async function stopControl(ctx: MutationCtx, run: Id<"cutover_runs">): Promise<void> {
   const control = await ctx.db
-    .query("runControls")
+    .query("cutover_runControls")
     .withIndex("by_run", (q) => q.eq("run", run))
     .unique();
   if (control?.live) await ctx.db.patch(control._id, { live: false });
@@ -253,12 +255,12 @@ async function stopControl(ctx: MutationCtx, run: Id<"runs">): Promise<void> {
 /** Returns true when the run must stop: someone asked it to, or it has ended. */
 /** Returns the control document of a run that is running and may go on (the next action of a step-by-step run), or null. */
 export const liveControl = internalQuery({
-  args: { run: v.id("runs") },
+  args: { run: v.id("cutover_runs") },
   handler: async (ctx, args) => {
     const run = await ctx.db.get(args.run);
     if (run?.status !== "running" || run.cancelRequested) return null;
     const control = await ctx.db
-      .query("runControls")
+      .query("cutover_runControls")
       .withIndex("by_run", (q) => q.eq("run", args.run))
       .unique();
     return control?.live ? control._id : null;
@@ -266,7 +268,7 @@ export const liveControl = internalQuery({
 });
 
 export const isCancelRequested = internalQuery({
-  args: { control: v.id("runControls") },
+  args: { control: v.id("cutover_runControls") },
   handler: async (ctx, args) => !(await ctx.db.get(args.control))?.live,
 });
 
@@ -277,7 +279,7 @@ export const isCancelRequested = internalQuery({
  */
 export const finish = internalMutation({
   args: {
-    run: v.id("runs"),
+    run: v.id("cutover_runs"),
     status: v.union(v.literal("completed"), v.literal("failed"), v.literal("canceled")),
     outputJson: v.optional(v.string()),
     error: v.optional(recordError),
@@ -288,7 +290,7 @@ export const finish = internalMutation({
     if (!run || TERMINAL.has(run.status)) return;
     const steps = (
       await ctx.db
-        .query("steps")
+        .query("cutover_steps")
         .withIndex("by_run", (q) => q.eq("runId", run.runId))
         .collect()
     ).filter((s) => s.workspaceId === run.workspaceId);
@@ -317,7 +319,7 @@ export const finish = internalMutation({
       finishedAt: args.at,
     });
     await stopControl(ctx, run._id);
-    await ctx.db.insert("logs", {
+    await ctx.db.insert("cutover_logs", {
       workspaceId: run.workspaceId,
       runId: run.runId,
       at: args.at,
@@ -344,13 +346,13 @@ export async function ensureWorkflowVersion(
   }
   const { workflowId, workflowVersionId } = workflow as { workflowId: string; workflowVersionId: string };
   const version = await ctx.db
-    .query("workflowVersions")
+    .query("cutover_workflowVersions")
     .withIndex("by_workspace_version", (q) =>
       q.eq("workspaceId", workspaceId).eq("workflowVersionId", workflowVersionId),
     )
     .unique();
   if (!version) {
-    await ctx.db.insert("workflowVersions", {
+    await ctx.db.insert("cutover_workflowVersions", {
       workspaceId,
       workflowId,
       workflowVersionId,

@@ -1,6 +1,6 @@
 // How many shadows may run at once across the deployment? Lease-based slots, counted and taken in one mutation.
 import { v } from "convex/values";
-import { internalMutation } from "./_generated/server";
+import { internalMutation } from "../_generated/server";
 
 /**
  * Returns true when `holderId` now holds one of `limit` slots under `key` until `leaseMs` from now (asking
@@ -12,20 +12,20 @@ export const acquire = internalMutation({
   handler: async (ctx, { key, limit, leaseMs, holderId }) => {
     const now = Date.now();
     const rows = await ctx.db
-      .query("shadowSlots")
+      .query("cutover_shadowSlots")
       .withIndex("by_key_holder", (q) => q.eq("key", key))
       .collect();
     let held = 0;
     for (const row of rows) {
       if (row.holderId === holderId) {
-        await ctx.db.patch("shadowSlots", row._id, { leaseUntil: now + leaseMs });
+        await ctx.db.patch("cutover_shadowSlots", row._id, { leaseUntil: now + leaseMs });
         return true;
       }
-      if (row.leaseUntil <= now) await ctx.db.delete("shadowSlots", row._id);
+      if (row.leaseUntil <= now) await ctx.db.delete("cutover_shadowSlots", row._id);
       else held++;
     }
     if (held >= limit) return false;
-    await ctx.db.insert("shadowSlots", { key, holderId, leaseUntil: now + leaseMs });
+    await ctx.db.insert("cutover_shadowSlots", { key, holderId, leaseUntil: now + leaseMs });
     return true;
   },
 });
@@ -35,9 +35,9 @@ export const release = internalMutation({
   args: { key: v.string(), holderId: v.string() },
   handler: async (ctx, { key, holderId }) => {
     const row = await ctx.db
-      .query("shadowSlots")
+      .query("cutover_shadowSlots")
       .withIndex("by_key_holder", (q) => q.eq("key", key).eq("holderId", holderId))
       .unique();
-    if (row) await ctx.db.delete("shadowSlots", row._id);
+    if (row) await ctx.db.delete("cutover_shadowSlots", row._id);
   },
 });

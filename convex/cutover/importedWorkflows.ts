@@ -3,9 +3,9 @@
 // with the same rule as the SQLite store (store/imported-workflows.ts). Operator-only: internal functions.
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
-import { decideImport, type ImportedWorkflow, type ImportOutcome } from "../store/imported-workflows.ts";
-import type { Doc } from "./_generated/dataModel";
-import { internalMutation, internalQuery, type QueryCtx } from "./_generated/server";
+import { decideImport, type ImportedWorkflow, type ImportOutcome } from "../../store/imported-workflows.ts";
+import type { Doc } from "../_generated/dataModel";
+import { internalMutation, internalQuery, type QueryCtx } from "../_generated/server";
 
 const row = v.object({
   workspaceId: v.string(),
@@ -17,14 +17,14 @@ const row = v.object({
   profile: v.union(v.literal("legacy"), v.literal("dag")),
 });
 
-function toImported(d: Doc<"importedWorkflows">): ImportedWorkflow {
+function toImported(d: Doc<"cutover_importedWorkflows">): ImportedWorkflow {
   const { _id, _creationTime, ...rest } = d;
   return rest;
 }
 
 async function rowOf(ctx: QueryCtx, workspaceId: string, workflowId: string) {
   return await ctx.db
-    .query("importedWorkflows")
+    .query("cutover_importedWorkflows")
     .withIndex("by_workspace_workflow", (q) => q.eq("workspaceId", workspaceId).eq("workflowId", workflowId))
     .unique();
 }
@@ -38,8 +38,8 @@ export const put = internalMutation({
       const existing = await rowOf(ctx, next.workspaceId, next.workflowId);
       const decided = decideImport(existing ? toImported(existing) : null, next, at);
       if (decided.row) {
-        if (existing) await ctx.db.replace("importedWorkflows", existing._id, decided.row);
-        else await ctx.db.insert("importedWorkflows", decided.row);
+        if (existing) await ctx.db.replace("cutover_importedWorkflows", existing._id, decided.row);
+        else await ctx.db.insert("cutover_importedWorkflows", decided.row);
       }
       outcomes.push(decided.outcome);
     }
@@ -61,7 +61,7 @@ export const find = internalQuery({
   args: { workflowId: v.string() },
   handler: async (ctx, { workflowId }) => {
     const rows = await ctx.db
-      .query("importedWorkflows")
+      .query("cutover_importedWorkflows")
       .withIndex("by_workflow", (q) => q.eq("workflowId", workflowId))
       .collect();
     return rows.map(toImported);
@@ -72,7 +72,7 @@ export const find = internalQuery({
 export const list = internalQuery({
   args: { workspaceId: v.optional(v.string()), paginationOpts: paginationOptsValidator },
   handler: async (ctx, { workspaceId, paginationOpts }) => {
-    const table = ctx.db.query("importedWorkflows");
+    const table = ctx.db.query("cutover_importedWorkflows");
     const q =
       workspaceId === undefined
         ? table.withIndex("by_workspace_workflow")

@@ -1,6 +1,6 @@
 // Which builder graphs does a workspace keep? Save and read workflows as inferpipe stores them.
 import { v } from "convex/values";
-import { mutation, query } from "./_generated/server";
+import { mutation, query } from "../_generated/server";
 import { requireWorkspace } from "./auth";
 
 /** Saves (or replaces) a workspace's builder graph; returns its workflowId. */
@@ -11,7 +11,7 @@ export const save = mutation({
     const graph = JSON.parse(args.graphJson) as { name?: unknown };
     const name = typeof graph.name === "string" ? graph.name : args.workflowId;
     const existing = await ctx.db
-      .query("workflows")
+      .query("cutover_workflows")
       .withIndex("by_workspace_workflow", (q) =>
         q.eq("workspaceId", args.workspaceId).eq("workflowId", args.workflowId),
       )
@@ -19,7 +19,7 @@ export const save = mutation({
     if (existing)
       await ctx.db.patch(existing._id, { name, graphJson: args.graphJson, updatedAt: Date.now() });
     else
-      await ctx.db.insert("workflows", {
+      await ctx.db.insert("cutover_workflows", {
         workspaceId: args.workspaceId,
         workflowId: args.workflowId,
         name,
@@ -36,7 +36,7 @@ export const get = query({
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
     const wf = await ctx.db
-      .query("workflows")
+      .query("cutover_workflows")
       .withIndex("by_workspace_workflow", (q) =>
         q.eq("workspaceId", args.workspaceId).eq("workflowId", args.workflowId),
       )

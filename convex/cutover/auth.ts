@@ -1,6 +1,6 @@
 // May this caller touch this workspace? Hashed API keys with scopes, checked by every public function.
 import { ConvexError } from "convex/values";
-import type { QueryCtx } from "./_generated/server";
+import type { QueryCtx } from "../_generated/server";
 
 /** What a key may do: read runs, or start and cancel them. */
 export type Scope = "runs:read" | "runs:write";
@@ -20,7 +20,7 @@ export async function hashApiKey(key: string): Promise<string> {
 export async function requireWorkspace(ctx: QueryCtx, apiKey: string, workspaceId: string, scope: Scope) {
   const keyHash = await hashApiKey(apiKey);
   const key = await ctx.db
-    .query("apiKeys")
+    .query("cutover_apiKeys")
     .withIndex("by_hash", (q) => q.eq("keyHash", keyHash))
     .unique();
   if (!key || key.revokedAt !== undefined) {

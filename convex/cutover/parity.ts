@@ -1,18 +1,19 @@
 // How does the production control plane keep shadow pairs, their run records, parity results and shadow spend?
 // Every read of tenant data filters by the workspace it is given. Operator-only: internal functions.
-import type { StoredParityResult } from "../store/port.ts";
-import { foldResult } from "./rollups";
+
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
-import type { QueryCtx } from "./_generated/server";
-import { internalMutation, internalQuery } from "./_generated/server";
+import type { StoredParityResult } from "../../store/port.ts";
+import type { QueryCtx } from "../_generated/server";
+import { internalMutation, internalQuery } from "../_generated/server";
+import { foldResult } from "./rollups";
 import { shadowPairFields } from "./schema";
 
 const role = v.union(v.literal("primary"), v.literal("shadow"));
 
 async function pairRow(ctx: QueryCtx, pairId: string) {
   return await ctx.db
-    .query("shadowPairs")
+    .query("cutover_shadowPairs")
     .withIndex("by_pair", (q) => q.eq("pairId", pairId))
     .unique();
 }
@@ -27,7 +28,7 @@ export const putPair = internalMutation({
   args: shadowPairFields,
   handler: async (ctx, pair) => {
     if (await pairRow(ctx, pair.pairId)) return { created: false };
-    await ctx.db.insert("shadowPairs", pair);
+    await ctx.db.insert("cutover_shadowPairs", pair);
     return { created: true };
   },
 });
@@ -53,7 +54,7 @@ export const updatePair = internalMutation({
   handler: async (ctx, { pairId, workspaceId, ...patch }) => {
     const p = await pairRow(ctx, pairId);
     if (!p || p.workspaceId !== workspaceId) return null;
-    await ctx.db.patch("shadowPairs", p._id, patch);
+    await ctx.db.patch("cutover_shadowPairs", p._id, patch);
     return pairOut({ ...p, ...patch });
   },
 });
@@ -66,10 +67,10 @@ export const claimStalePairs = internalMutation({
   args: { olderThan: v.string(), limit: v.number() },
   handler: async (ctx, { olderThan, limit }) => {
     const stale = await ctx.db
-      .query("shadowPairs")
+      .query("cutover_shadowPairs")
       .withIndex("by_status_created", (q) => q.eq("status", "waiting-for-primary").lt("createdAt", olderThan))
       .take(limit);
-    for (const p of stale) await ctx.db.patch("shadowPairs", p._id, { status: "abandoned" });
+    for (const p of stale) await ctx.db.patch("cutover_shadowPairs", p._id, { status: "abandoned" });
     return stale.map((p) => pairOut({ ...p, status: "abandoned" }));
   },
 });
@@ -88,11 +89,11 @@ export const putRunRecord = internalMutation({
       };
     }
     const existing = await ctx.db
-      .query("pairRuns")
+      .query("cutover_pairRuns")
       .withIndex("by_pair_role", (q) => q.eq("pairId", args.pairId).eq("role", args.role))
       .unique();
-    if (existing) await ctx.db.replace("pairRuns", existing._id, args);
-    else await ctx.db.insert("pairRuns", args);
+    if (existing) await ctx.db.replace("cutover_pairRuns", existing._id, args);
+    else await ctx.db.insert("cutover_pairRuns", args);
     return { ok: true as const };
   },
 });
@@ -102,7 +103,7 @@ export const getRunRecords = internalQuery({
   args: { pairId: v.string(), workspaceId: v.optional(v.string()) },
   handler: async (ctx, { pairId, workspaceId }) => {
     const rows = await ctx.db
-      .query("pairRuns")
+      .query("cutover_pairRuns")
       .withIndex("by_pair_role", (q) => q.eq("pairId", pairId))
       .collect();
     const out: { primary: string | null; shadow: string | null } = { primary: null, shadow: null };
@@ -127,11 +128,11 @@ export const putResults = internalMutation({
   handler: async (ctx, { results }) => {
     for (const row of results) {
       const existing = await ctx.db
-        .query("parityResults")
+        .query("cutover_parityResults")
         .withIndex("by_pair", (q) => q.eq("pairId", row.pairId))
         .unique();
-      if (existing) await ctx.db.replace("parityResults", existing._id, row);
-      else await ctx.db.insert("parityResults", row);
+      if (existing) await ctx.db.replace("cutover_parityResults", existing._id, row);
+      else await ctx.db.insert("cutover_parityResults", row);
       // The row's rollup moves in the same transaction as the result it counts.
       await foldResult(
         ctx,
@@ -147,7 +148,7 @@ export const getResult = internalQuery({
   args: { pairId: v.string(), workspaceId: v.optional(v.string()) },
   handler: async (ctx, { pairId, workspaceId }) => {
     const r = await ctx.db
-      .query("parityResults")
+      .query("cutover_parityResults")
       .withIndex("by_pair", (q) => q.eq("pairId", pairId))
       .unique();
     if (!r || (workspaceId !== undefined && r.workspaceId !== workspaceId)) return null;
@@ -165,7 +166,7 @@ export const listResults = internalQuery({
     paginationOpts: paginationOptsValidator,
   },
   handler: async (ctx, { workspaceId, workflowId, since, verdict, paginationOpts }) => {
-    const table = ctx.db.query("parityResults");
+    const table = ctx.db.query("cutover_parityResults");
     const ws = workspaceId;
     const wf = workflowId;
     const q =
@@ -202,14 +203,14 @@ export const addSpend = internalMutation({
   args: { workflowId: v.string(), day: v.string(), usd: v.number() },
   handler: async (ctx, { workflowId, day, usd }) => {
     const row = await ctx.db
-      .query("shadowSpend")
+      .query("cutover_shadowSpend")
       .withIndex("by_workflow_day", (q) => q.eq("workflowId", workflowId).eq("day", day))
       .unique();
     if (!row) {
-      await ctx.db.insert("shadowSpend", { workflowId, day, usd });
+      await ctx.db.insert("cutover_shadowSpend", { workflowId, day, usd });
       return usd;
     }
-    await ctx.db.patch("shadowSpend", row._id, { usd: row.usd + usd });
+    await ctx.db.patch("cutover_shadowSpend", row._id, { usd: row.usd + usd });
     return row.usd + usd;
   },
 });
@@ -219,7 +220,7 @@ export const getSpend = internalQuery({
   args: { workflowId: v.string(), day: v.string() },
   handler: async (ctx, { workflowId, day }) => {
     const row = await ctx.db
-      .query("shadowSpend")
+      .query("cutover_shadowSpend")
       .withIndex("by_workflow_day", (q) => q.eq("workflowId", workflowId).eq("day", day))
       .unique();
     return row?.usd ?? 0;

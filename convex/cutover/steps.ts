@@ -3,11 +3,11 @@
 // however many steps a run (or the deployment) holds, where an index query would be a scan in the
 // embedded runtime; and the control document stays small whatever the run's input.
 import { v } from "convex/values";
-import { internalMutation, internalQuery } from "./_generated/server";
+import { internalMutation, internalQuery } from "../_generated/server";
 import { cost, recordError, tokens } from "./schema";
 
 const identity = {
-  control: v.id("runControls"),
+  control: v.id("cutover_runControls"),
   name: v.string(),
   nodeId: v.string(),
   type: v.string(),
@@ -19,7 +19,7 @@ const identity = {
  * that is where cancellation is honoured between steps.
  */
 export const begin = internalMutation({
-  args: { ...identity, step: v.optional(v.id("steps")), attempt: v.number(), at: v.number() },
+  args: { ...identity, step: v.optional(v.id("cutover_steps")), attempt: v.number(), at: v.number() },
   handler: async (ctx, args) => {
     const control = await ctx.db.get(args.control);
     if (!control?.live) return null;
@@ -28,7 +28,7 @@ export const begin = internalMutation({
       await ctx.db.patch(args.step, { status: "running", attempt: args.attempt, error: undefined });
       return args.step;
     }
-    return await ctx.db.insert("steps", {
+    return await ctx.db.insert("cutover_steps", {
       workspaceId: control.workspaceId,
       runId: control.runId,
       nodeId: args.nodeId,
@@ -49,8 +49,8 @@ export const begin = internalMutation({
  */
 export const finish = internalMutation({
   args: {
-    control: v.id("runControls"),
-    step: v.id("steps"),
+    control: v.id("cutover_runControls"),
+    step: v.id("cutover_steps"),
     /** The step's name (as begin recorded it), for the log line of a failed attempt. */
     name: v.string(),
     status: v.union(v.literal("completed"), v.literal("failed"), v.literal("canceled")),
@@ -82,7 +82,7 @@ export const finish = internalMutation({
       finishedAt: args.at,
     });
     if (args.error) {
-      await ctx.db.insert("logs", {
+      await ctx.db.insert("cutover_logs", {
         workspaceId: control.workspaceId,
         runId: control.runId,
         at: args.at,
@@ -104,7 +104,7 @@ export const skip = internalMutation({
   handler: async (ctx, args) => {
     const control = await ctx.db.get(args.control);
     if (!control) return;
-    await ctx.db.insert("steps", {
+    await ctx.db.insert("cutover_steps", {
       workspaceId: control.workspaceId,
       runId: control.runId,
       nodeId: args.nodeId,
@@ -119,12 +119,12 @@ export const skip = internalMutation({
 
 /** Returns what the completed steps of a running run recorded (the next action of a step-by-step run replays them). */
 export const completed = internalQuery({
-  args: { control: v.id("runControls") },
+  args: { control: v.id("cutover_runControls") },
   handler: async (ctx, args) => {
     const control = await ctx.db.get(args.control);
     if (!control) return [];
     const steps = await ctx.db
-      .query("steps")
+      .query("cutover_steps")
       .withIndex("by_run", (q) => q.eq("runId", control.runId))
       .collect();
     return steps

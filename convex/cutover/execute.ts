@@ -1,37 +1,37 @@
 "use node";
 // What runs a legacy Convex run? The scheduled action: the shared graph walk, each step recorded by mutation.
 import { v } from "convex/values";
-import { executeRun } from "../executors/convex/execute-run.ts";
-import type { ExecutionPort } from "../executors/convex/port.ts";
-import { redactString } from "../lib/redact.ts";
-import type { CompiledWorkflow } from "../workflow/compiled.ts";
-import type { Cassette } from "../workflow/providers/cassette.ts";
-import { workspaceSecrets } from "../workflow/secrets.ts";
-import { internal } from "./_generated/api";
-import type { Id } from "./_generated/dataModel";
-import { internalAction } from "./_generated/server";
+import { executeRun } from "../../executors/convex/execute-run.ts";
+import type { ExecutionPort } from "../../executors/convex/port.ts";
+import { redactString } from "../../lib/redact.ts";
+import type { CompiledWorkflow } from "../../workflow/compiled.ts";
+import type { Cassette } from "../../workflow/providers/cassette.ts";
+import { workspaceSecrets } from "../../workflow/secrets.ts";
+import { internal } from "../_generated/api";
+import type { Id } from "../_generated/dataModel";
+import { internalAction } from "../_generated/server";
 import type { RunOptions } from "./runOptions";
 
 /** Scheduled by `runs.start`; `inputJson` is the caller's unredacted input (the record keeps it redacted). */
 export const run = internalAction({
   args: {
-    run: v.id("runs"),
+    run: v.id("cutover_runs"),
     inputJson: v.string(),
     /** Set on the later actions of a step-by-step (legacy) run: the run has started already. */
     continuation: v.optional(v.boolean()),
   },
   handler: async (ctx, { run, inputJson, continuation }) => {
     // Set when the run starts: the step mutations and the cancel poll read this small document.
-    let control: Id<"runControls"> | null = null;
+    let control: Id<"cutover_runControls"> | null = null;
     // The run's workspace, known once loaded: its secrets are the only ones the run can read.
     let secrets: (name: string) => string | undefined = () => undefined;
-    const started = (): Id<"runControls"> => {
+    const started = (): Id<"cutover_runControls"> => {
       if (!control) throw new Error(`run ${run}: a step was recorded before the run started`);
       return control;
     };
     const port: ExecutionPort = {
       load: async () => {
-        const loaded = await ctx.runQuery(internal.runs.loadForExecution, { run });
+        const loaded = await ctx.runQuery(internal.cutover.runs.loadForExecution, { run });
         if (!loaded) return null;
         secrets = workspaceSecrets(loaded.run.workspaceId);
         return {
@@ -48,23 +48,27 @@ export const run = internalAction({
         };
       },
       markStarted: async (at) => {
-        control = await ctx.runMutation(internal.runs.markStarted, { run, at });
+        control = await ctx.runMutation(internal.cutover.runs.markStarted, { run, at });
         return control !== null;
       },
       beginStep: ({ stepRef, ...step }) =>
-        ctx.runMutation(internal.steps.begin, {
+        ctx.runMutation(internal.cutover.steps.begin, {
           control: started(),
-          step: stepRef as Id<"steps"> | undefined,
+          step: stepRef as Id<"cutover_steps"> | undefined,
           ...step,
         }),
       finishStep: ({ stepRef, ...step }) =>
-        ctx.runMutation(internal.steps.finish, { control: started(), step: stepRef as Id<"steps">, ...step }),
+        ctx.runMutation(internal.cutover.steps.finish, {
+          control: started(),
+          step: stepRef as Id<"cutover_steps">,
+          ...step,
+        }),
       skipStep: async (step) => {
-        await ctx.runMutation(internal.steps.skip, { control: started(), ...step });
+        await ctx.runMutation(internal.cutover.steps.skip, { control: started(), ...step });
       },
-      isCancelRequested: () => ctx.runQuery(internal.runs.isCancelRequested, { control: started() }),
+      isCancelRequested: () => ctx.runQuery(internal.cutover.runs.isCancelRequested, { control: started() }),
       finishRun: async (end) => {
-        await ctx.runMutation(internal.runs.finish, { run, ...end });
+        await ctx.runMutation(internal.cutover.runs.finish, { run, ...end });
       },
       storeBlob: async (text) => {
         const id = await ctx.storage.store(new Blob([text], { type: "application/json" }));
@@ -76,12 +80,12 @@ export const run = internalAction({
         return await blob.text();
       },
       resume: async () => {
-        control = await ctx.runQuery(internal.runs.liveControl, { run });
+        control = await ctx.runQuery(internal.cutover.runs.liveControl, { run });
         return control !== null;
       },
-      completedSteps: () => ctx.runQuery(internal.steps.completed, { control: started() }),
+      completedSteps: () => ctx.runQuery(internal.cutover.steps.completed, { control: started() }),
       continueLater: async () => {
-        await ctx.scheduler.runAfter(0, internal.execute.run, { run, inputJson, continuation: true });
+        await ctx.scheduler.runAfter(0, internal.cutover.execute.run, { run, inputJson, continuation: true });
       },
       // The workspace's secrets: CUTOVER_SECRET_<WORKSPACE>__<NAME> in the deployment's environment
       // (workflow/secrets.ts), never any other variable.

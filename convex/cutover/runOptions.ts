@@ -1,6 +1,6 @@
 // How is one run executed? Attempts, backoff, deadline, parallelism, payload threshold and redaction.
 import { v } from "convex/values";
-import { RETRY_POLICY } from "../workflow/retry-policy.ts";
+import { RETRY_POLICY } from "../../workflow/retry-policy.ts";
 
 export interface RunOptions {
   /** Attempts per step for retryable errors (1 = no retry). */

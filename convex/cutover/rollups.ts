@@ -7,14 +7,14 @@ import {
   rollupKeyOf,
   withResult,
   withUncovered,
-} from "../rollups/daily.ts";
-import type { StoredParityResult } from "../store/port.ts";
-import type { MutationCtx } from "./_generated/server";
-import { internalMutation, internalQuery } from "./_generated/server";
+} from "../../rollups/daily.ts";
+import type { StoredParityResult } from "../../store/port.ts";
+import type { MutationCtx } from "../_generated/server";
+import { internalMutation, internalQuery } from "../_generated/server";
 
 async function rowOf(ctx: MutationCtx, key: RollupKey) {
   return await ctx.db
-    .query("dailyRollups")
+    .query("cutover_dailyRollups")
     .withIndex("by_key", (q) =>
       q
         .eq("workspaceId", key.workspaceId)
@@ -34,8 +34,8 @@ async function write(ctx: MutationCtx, rollup: DailyRollup): Promise<void> {
     flagVersion: rollup.flagVersion,
     rollupJson: JSON.stringify(rollup),
   };
-  if (existing) await ctx.db.replace("dailyRollups", existing._id, row);
-  else await ctx.db.insert("dailyRollups", row);
+  if (existing) await ctx.db.replace("cutover_dailyRollups", existing._id, row);
+  else await ctx.db.insert("cutover_dailyRollups", row);
 }
 
 async function read(ctx: MutationCtx, key: RollupKey): Promise<DailyRollup> {
@@ -49,7 +49,7 @@ async function rebuild(ctx: MutationCtx, key: RollupKey): Promise<void> {
   let rollup: DailyRollup = { ...emptyRollup(key), dropped: old.dropped, overBudget: old.overBudget };
   const next = new Date(Date.parse(`${key.day}T00:00:00Z`) + 86_400_000).toISOString();
   const results = ctx.db
-    .query("parityResults")
+    .query("cutover_parityResults")
     .withIndex("by_workspace_workflow", (q) =>
       q
         .eq("workspaceId", key.workspaceId)
@@ -106,7 +106,7 @@ export const listRollups = internalQuery({
   },
   returns: v.array(v.string()),
   handler: async (ctx, { workspaceId, workflowId, flagVersion, sinceDay, untilDay }) => {
-    const table = ctx.db.query("dailyRollups");
+    const table = ctx.db.query("cutover_dailyRollups");
     const rows =
       workflowId !== undefined
         ? table.withIndex("by_workflow_day", (q) => {

@@ -1,7 +1,7 @@
 // Which Inngest event and run stand behind our runId? The InngestExecutor's persisted index, one row per run.
 import { v } from "convex/values";
-import { redact } from "../lib/redact.ts";
-import { internalMutation, internalQuery } from "./_generated/server";
+import { redact } from "../../lib/redact.ts";
+import { internalMutation, internalQuery } from "../_generated/server";
 import { kickPoller } from "./mirror";
 import { ensureWorkflowVersion, prefixed } from "./runs";
 
@@ -10,12 +10,12 @@ export const get = internalQuery({
   args: { workspaceId: v.string(), runId: v.string() },
   handler: async (ctx, args) => {
     const entry = await ctx.db
-      .query("inngestRuns")
+      .query("cutover_inngestRuns")
       .withIndex("by_workspace_run", (q) => q.eq("workspaceId", args.workspaceId).eq("runId", args.runId))
       .unique();
     if (!entry) return null;
     const version = await ctx.db
-      .query("workflowVersions")
+      .query("cutover_workflowVersions")
       .withIndex("by_workspace_version", (q) =>
         q.eq("workspaceId", entry.workspaceId).eq("workflowVersionId", entry.workflowVersionId),
       )
@@ -56,7 +56,7 @@ export const put = internalMutation({
       input: redact(meta.input ?? null, prefixed("input", meta.redactPaths ?? [])),
     });
     const existing = await ctx.db
-      .query("inngestRuns")
+      .query("cutover_inngestRuns")
       .withIndex("by_workspace_run", (q) => q.eq("workspaceId", args.workspaceId).eq("runId", args.runId))
       .unique();
     if (existing) {
@@ -68,7 +68,7 @@ export const put = internalMutation({
       return;
     }
     const workflow = await ensureWorkflowVersion(ctx, args.workspaceId, args.workflowJson);
-    await ctx.db.insert("inngestRuns", {
+    await ctx.db.insert("cutover_inngestRuns", {
       workspaceId: args.workspaceId,
       runId: args.runId,
       workflowVersionId: workflow.workflowVersionId,

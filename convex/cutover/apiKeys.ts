@@ -1,7 +1,7 @@
 // How does an operator get a key for a workspace? Issue (random, shown once, stored hashed), rotate and revoke API keys.
 import { v } from "convex/values";
-import { internal } from "./_generated/api";
-import { internalAction, internalMutation, internalQuery } from "./_generated/server";
+import { internal } from "../_generated/api";
+import { internalAction, internalMutation, internalQuery } from "../_generated/server";
 import { ALL_SCOPES, hashApiKey, type Scope } from "./auth";
 
 const scopes = v.array(v.union(v.literal("runs:read"), v.literal("runs:write")));
@@ -11,11 +11,11 @@ export const register = internalMutation({
   args: { workspaceId: v.string(), name: v.string(), keyHash: v.string(), scopes },
   handler: async (ctx, args) => {
     const existing = await ctx.db
-      .query("apiKeys")
+      .query("cutover_apiKeys")
       .withIndex("by_hash", (q) => q.eq("keyHash", args.keyHash))
       .unique();
     if (existing) return existing._id;
-    return await ctx.db.insert("apiKeys", { ...args, createdAt: Date.now() });
+    return await ctx.db.insert("cutover_apiKeys", { ...args, createdAt: Date.now() });
   },
 });
 
@@ -30,7 +30,7 @@ export const issue = internalAction({
     const bytes = crypto.getRandomValues(new Uint8Array(24));
     const key = `cvx_${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
     const granted = args.scopes ?? ALL_SCOPES;
-    await ctx.runMutation(internal.apiKeys.register, {
+    await ctx.runMutation(internal.cutover.apiKeys.register, {
       workspaceId: args.workspaceId,
       name: args.name,
       keyHash: await hashApiKey(key),
@@ -51,17 +51,17 @@ export const rotate = internalAction({
     ctx,
     args,
   ): Promise<{ key: string; workspaceId: string; scopes: string[]; revoked: number }> => {
-    const current = await ctx.runQuery(internal.apiKeys.liveScopes, {
+    const current = await ctx.runQuery(internal.cutover.apiKeys.liveScopes, {
       workspaceId: args.workspaceId,
       name: args.name,
     });
     const granted = args.scopes ?? (current as Scope[] | null) ?? ALL_SCOPES;
-    const revoked = await ctx.runMutation(internal.apiKeys.revoke, {
+    const revoked = await ctx.runMutation(internal.cutover.apiKeys.revoke, {
       workspaceId: args.workspaceId,
       name: args.name,
     });
     const issued: { key: string; workspaceId: string; scopes: string[] } = await ctx.runAction(
-      internal.apiKeys.issue,
+      internal.cutover.apiKeys.issue,
       { workspaceId: args.workspaceId, name: args.name, scopes: granted },
     );
     return { ...issued, revoked };
@@ -73,7 +73,7 @@ export const liveScopes = internalQuery({
   args: { workspaceId: v.string(), name: v.string() },
   handler: async (ctx, args) => {
     const keys = await ctx.db
-      .query("apiKeys")
+      .query("cutover_apiKeys")
       .withIndex("by_workspace", (q) => q.eq("workspaceId", args.workspaceId))
       .collect();
     const live = keys.filter((k) => k.name === args.name && k.revokedAt === undefined);
@@ -86,7 +86,7 @@ export const revoke = internalMutation({
   args: { workspaceId: v.string(), name: v.string() },
   handler: async (ctx, args) => {
     const keys = await ctx.db
-      .query("apiKeys")
+      .query("cutover_apiKeys")
       .withIndex("by_workspace", (q) => q.eq("workspaceId", args.workspaceId))
       .collect();
     let n = 0;

@@ -1,8 +1,8 @@
 "use node";
 // Where does every production run start? The run-start actions: HTTP, cron and internal triggers dispatch through the Router here.
 import { v } from "convex/values";
-import { followShadow as follow, type StartOutcome, startRun } from "../shadow/run-start.ts";
-import { internalAction } from "./_generated/server";
+import { followShadow as follow, type StartOutcome, startRun } from "../../shadow/run-start.ts";
+import { internalAction } from "../_generated/server";
 
 const trigger = v.union(v.literal("http"), v.literal("cron"), v.literal("internal"));
 
@@ -11,7 +11,7 @@ const trigger = v.union(v.literal("http"), v.literal("cron"), v.literal("interna
  * that executor accepted it: `{ ok: true, runId, executor, shadow, pairId }`, or `{ ok: false, code,
  * message }` (WORKFLOW_NOT_FOUND, WORKFLOW_INVALID, INPUT_INVALID). Idempotent on (workspace, runId).
  * The HTTP route calls it after checking the API key; the builder's cron and other trusted callers call
- * it directly: `ctx.scheduler.runAfter(0, internal.dispatch.start, { workspaceId, workflowId, inputJson, trigger: "cron" })`.
+ * it directly: `ctx.scheduler.runAfter(0, internal.cutover.dispatch.start, { workspaceId, workflowId, inputJson, trigger: "cron" })`.
  */
 export const start = internalAction({
   args: {

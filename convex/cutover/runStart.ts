@@ -1,9 +1,9 @@
 "use node";
 // How does a tenant's key start a run on the legacy executor? By workflow id and input: the deployment compiles its stored workflow itself.
 import { ConvexError, v } from "convex/values";
-import { compiledFrom } from "../shadow/run-start.ts";
-import { internal } from "./_generated/api";
-import { action } from "./_generated/server";
+import { compiledFrom } from "../../shadow/run-start.ts";
+import { internal } from "../_generated/api";
+import { action } from "../_generated/server";
 import { publicRunOptionsValidator } from "./runOptions";
 
 /** Run ids a caller may choose; `~` is kept for the ids the router derives (`<runId>~shadow`, `~noise`). */
@@ -36,7 +36,7 @@ export const start = action({
     replayJson: v.optional(v.string()),
   },
   handler: async (ctx, args): Promise<{ runId: string; created: boolean; status: string }> => {
-    const auth = await ctx.runQuery(internal.triggers.authorize, {
+    const auth = await ctx.runQuery(internal.cutover.triggers.authorize, {
       apiKey: args.apiKey,
       workspaceId: args.workspaceId,
     });
@@ -59,7 +59,7 @@ export const start = action({
     } catch {
       throw new ConvexError({ code: "INPUT_INVALID", message: "inputJson is not JSON" });
     }
-    const source = await ctx.runQuery(internal.triggers.workflowSource, {
+    const source = await ctx.runQuery(internal.cutover.triggers.workflowSource, {
       workspaceId: args.workspaceId,
       workflowId: args.workflowId,
     });
@@ -80,7 +80,7 @@ export const start = action({
         message: `workflow ${args.workflowId} as stored compiles to ${compiled.compiled.workflowVersionId}, not ${args.workflowVersionId}: save the graph you mean to run`,
       });
     }
-    return await ctx.runMutation(internal.runs.startCompiled, {
+    return await ctx.runMutation(internal.cutover.runs.startCompiled, {
       workspaceId: args.workspaceId,
       runId: args.runId,
       workflowJson: JSON.stringify(compiled.compiled),

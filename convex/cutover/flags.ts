@@ -3,13 +3,13 @@
 // Operator-only: internal functions, reached with an admin (deploy) key. Flag documents and audit entries travel
 // as JSON text because workspace ids are user data, not valid Convex field names.
 import { v } from "convex/values";
-import { toFlagWriteFailure } from "../flags/errors.ts";
-import { DEFAULT_GLOBALS, type FlagDoc, type Globals } from "../flags/flag.ts";
-import { decideFlagWrite, decideGlobalsWrite } from "../flags/write.ts";
-import type { Doc } from "./_generated/dataModel";
-import { internalMutation, internalQuery, type QueryCtx } from "./_generated/server";
+import { toFlagWriteFailure } from "../../flags/errors.ts";
+import { DEFAULT_GLOBALS, type FlagDoc, type Globals } from "../../flags/flag.ts";
+import { decideFlagWrite, decideGlobalsWrite } from "../../flags/write.ts";
+import type { Doc } from "../_generated/dataModel";
+import { internalMutation, internalQuery, type QueryCtx } from "../_generated/server";
 
-function toFlagDoc(d: Doc<"flags">): FlagDoc {
+function toFlagDoc(d: Doc<"cutover_flags">): FlagDoc {
   const workspaceOverrides: FlagDoc["workspaceOverrides"] = {};
   for (const o of d.workspaceOverrides) {
     workspaceOverrides[o.workspaceId] =
@@ -40,16 +40,16 @@ function fromFlagDoc(f: FlagDoc) {
 
 async function flagRow(ctx: QueryCtx, workflowId: string) {
   return await ctx.db
-    .query("flags")
+    .query("cutover_flags")
     .withIndex("by_workflow", (q) => q.eq("workflowId", workflowId))
     .unique();
 }
 
 async function globalsRow(ctx: QueryCtx) {
-  return await ctx.db.query("flagGlobals").first();
+  return await ctx.db.query("cutover_flagGlobals").first();
 }
 
-function toGlobals(d: Doc<"flagGlobals"> | null): Globals {
+function toGlobals(d: Doc<"cutover_flagGlobals"> | null): Globals {
   if (!d) return { ...DEFAULT_GLOBALS };
   const { killSwitch, legacyRemoved, version, updatedAt, updatedBy } = d;
   return { killSwitch, legacyRemoved, version, updatedAt, updatedBy };
@@ -68,7 +68,7 @@ export const get = internalQuery({
 export const list = internalQuery({
   args: {},
   handler: async (ctx) => {
-    const rows = await ctx.db.query("flags").collect();
+    const rows = await ctx.db.query("cutover_flags").collect();
     return rows
       .map(toFlagDoc)
       .sort((a, b) => (a.workflowId < b.workflowId ? -1 : a.workflowId > b.workflowId ? 1 : 0))
@@ -87,7 +87,7 @@ export const listAudit = internalQuery({
   args: { workflowId: v.string(), limit: v.number() },
   handler: async (ctx, { workflowId, limit }) => {
     const rows = await ctx.db
-      .query("flagAudit")
+      .query("cutover_flagAudit")
       .withIndex("by_workflow", (q) => q.eq("workflowId", workflowId))
       .take(limit);
     return rows.map((r) => r.entryJson);
@@ -117,9 +117,9 @@ export const compareAndSet = internalMutation({
         row ? toFlagDoc(row) : null,
         toGlobals(await globalsRow(ctx)),
       );
-      if (row) await ctx.db.replace("flags", row._id, fromFlagDoc(doc));
-      else await ctx.db.insert("flags", fromFlagDoc(doc));
-      await ctx.db.insert("flagAudit", {
+      if (row) await ctx.db.replace("cutover_flags", row._id, fromFlagDoc(doc));
+      else await ctx.db.insert("cutover_flags", fromFlagDoc(doc));
+      await ctx.db.insert("cutover_flagAudit", {
         workflowId: audit.workflowId,
         version: audit.version,
         entryJson: JSON.stringify(audit),
@@ -138,7 +138,7 @@ export const compareAndSetGlobals = internalMutation({
   args: writeArgs,
   handler: async (ctx, { nextJson, ...write }) => {
     const row = await globalsRow(ctx);
-    const flags = (await ctx.db.query("flags").collect()).map(toFlagDoc);
+    const flags = (await ctx.db.query("cutover_flags").collect()).map(toFlagDoc);
     try {
       const { doc, audit } = decideGlobalsWrite(
         { ...write, next: JSON.parse(nextJson) },
@@ -152,9 +152,9 @@ export const compareAndSetGlobals = internalMutation({
         updatedAt: doc.updatedAt!,
         updatedBy: doc.updatedBy!,
       };
-      if (row) await ctx.db.replace("flagGlobals", row._id, fields);
-      else await ctx.db.insert("flagGlobals", fields);
-      await ctx.db.insert("flagAudit", {
+      if (row) await ctx.db.replace("cutover_flagGlobals", row._id, fields);
+      else await ctx.db.insert("cutover_flagGlobals", fields);
+      await ctx.db.insert("cutover_flagAudit", {
         workflowId: audit.workflowId,
         version: audit.version,
         entryJson: JSON.stringify(audit),

@@ -1,9 +1,9 @@
 // How do Inngest runs land in runs/steps/logs? Upserts keyed so a re-poll rewrites rows instead of adding them, and the poller's lease.
 import { ConvexError, v } from "convex/values";
-import { redact, redactString } from "../lib/redact.ts";
-import { internal } from "./_generated/api";
-import type { Doc } from "./_generated/dataModel";
-import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
+import { redact, redactString } from "../../lib/redact.ts";
+import { internal } from "../_generated/api";
+import type { Doc } from "../_generated/dataModel";
+import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
 import { cost, recordError, stepStatus, tokens } from "./schema";
 
 /** Returns JSON text with secrets replaced (text that is not JSON is scrubbed as a string). */
@@ -34,10 +34,10 @@ async function mirroredRun(
   ctx: MutationCtx,
   workspaceId: string,
   runId: string,
-): Promise<Doc<"runs"> | null> {
+): Promise<Doc<"cutover_runs"> | null> {
   // Run ids are per workspace: another tenant's run with the same id is not this one.
   const run = await ctx.db
-    .query("runs")
+    .query("cutover_runs")
     .withIndex("by_workspace_run", (q) => q.eq("workspaceId", workspaceId).eq("runId", runId))
     .unique();
   if (!run) return null;
@@ -90,10 +90,10 @@ export const upsertRun = internalMutation({
       return;
     }
     const entry = await ctx.db
-      .query("inngestRuns")
+      .query("cutover_inngestRuns")
       .withIndex("by_workspace_run", (q) => q.eq("workspaceId", args.workspaceId).eq("runId", args.runId))
       .unique();
-    await ctx.db.insert("runs", {
+    await ctx.db.insert("cutover_runs", {
       ...next,
       workspaceId: args.workspaceId,
       runId: args.runId,
@@ -145,7 +145,7 @@ export const upsertStep = internalMutation({
       finishedAt: args.finishedAt,
     };
     const step = await ctx.db
-      .query("steps")
+      .query("cutover_steps")
       .withIndex("by_run_name", (q) => q.eq("runId", args.runId).eq("name", args.name))
       .filter((q) => q.eq(q.field("workspaceId"), args.workspaceId))
       .unique();
@@ -154,7 +154,7 @@ export const upsertStep = internalMutation({
       if (Object.keys(patch).length > 0) await ctx.db.patch(step._id, patch);
       return;
     }
-    await ctx.db.insert("steps", {
+    await ctx.db.insert("cutover_steps", {
       ...next,
       workspaceId: args.workspaceId,
       runId: args.runId,
@@ -178,7 +178,7 @@ export const appendLogOnce = internalMutation({
       throw new Error(`mirror: a log line of run ${args.runId} arrived before its run`);
     const message = redactString(args.message);
     const same = await ctx.db
-      .query("logs")
+      .query("cutover_logs")
       .withIndex("by_run", (q) => q.eq("runId", args.runId).eq("at", args.at))
       .filter((q) =>
         q.and(
@@ -189,7 +189,7 @@ export const appendLogOnce = internalMutation({
       )
       .first();
     if (same) return;
-    await ctx.db.insert("logs", { ...args, message });
+    await ctx.db.insert("cutover_logs", { ...args, message });
   },
 });
 
@@ -198,7 +198,7 @@ export const openEntries = internalQuery({
   args: { limit: v.number() },
   handler: async (ctx, args): Promise<{ workspaceId: string; runId: string; createdAt: number }[]> => {
     const entries = await ctx.db
-      .query("inngestRuns")
+      .query("cutover_inngestRuns")
       .withIndex("by_open_polled", (q) => q.eq("open", true))
       .take(args.limit);
     return entries.map(({ workspaceId, runId, createdAt }) => ({ workspaceId, runId, createdAt }));
@@ -210,7 +210,7 @@ export const markPolled = internalMutation({
   args: { workspaceId: v.string(), runId: v.string(), open: v.boolean(), at: v.number() },
   handler: async (ctx, args): Promise<void> => {
     const entry = await ctx.db
-      .query("inngestRuns")
+      .query("cutover_inngestRuns")
       .withIndex("by_workspace_run", (q) => q.eq("workspaceId", args.workspaceId).eq("runId", args.runId))
       .unique();
     if (entry) await ctx.db.patch(entry._id, { open: args.open, polledAt: args.at });
@@ -223,14 +223,14 @@ export const LEASE_SLACK_MS = 11 * 60_000;
 
 async function lease(ctx: MutationCtx) {
   return await ctx.db
-    .query("mirrorPoller")
+    .query("cutover_mirrorPoller")
     .withIndex("by_name", (q) => q.eq("name", POLLER))
     .unique();
 }
 
 async function anyOpen(ctx: MutationCtx): Promise<boolean> {
   const first = await ctx.db
-    .query("inngestRuns")
+    .query("cutover_inngestRuns")
     .withIndex("by_open_polled", (q) => q.eq("open", true))
     .first();
   return first !== null;
@@ -246,8 +246,8 @@ export async function kickPoller(ctx: MutationCtx): Promise<boolean> {
   if (held && held.leaseUntil > now) return false;
   if (!(await anyOpen(ctx))) return false;
   if (held) await ctx.db.patch(held._id, { leaseUntil: now + LEASE_SLACK_MS });
-  else await ctx.db.insert("mirrorPoller", { name: POLLER, leaseUntil: now + LEASE_SLACK_MS });
-  await ctx.scheduler.runAfter(0, internal.mirrorPoll.poll, {});
+  else await ctx.db.insert("cutover_mirrorPoller", { name: POLLER, leaseUntil: now + LEASE_SLACK_MS });
+  await ctx.scheduler.runAfter(0, internal.cutover.mirrorPoll.poll, {});
   return true;
 }
 
@@ -270,8 +270,8 @@ export const continuePoll = internalMutation({
     }
     const leaseUntil = Date.now() + args.intervalMs + LEASE_SLACK_MS;
     if (held) await ctx.db.patch(held._id, { leaseUntil });
-    else await ctx.db.insert("mirrorPoller", { name: POLLER, leaseUntil });
-    await ctx.scheduler.runAfter(args.intervalMs, internal.mirrorPoll.poll, {});
+    else await ctx.db.insert("cutover_mirrorPoller", { name: POLLER, leaseUntil });
+    await ctx.scheduler.runAfter(args.intervalMs, internal.cutover.mirrorPoll.poll, {});
     return true;
   },
 });
