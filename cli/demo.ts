@@ -17,6 +17,7 @@ import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import { defaultRunInput } from "../workflow/legacy/input-task.ts";
 import { InvalidWorkflowError, UsageError } from "./exit.ts";
 import { checkWritableDirectory, checkWritableFile, printJson, readJsonFile } from "./io.ts";
+import { EXIT_INTERRUPTED, interruptedLine, onInterrupt, startProgress } from "./progress.ts";
 import { writeFileAtomically } from "./report.ts";
 
 /** The example whose Inngest shadow is made to disagree, so the report has a real mismatch to explain. */
@@ -32,6 +33,11 @@ export interface DemoOptions {
   pairsPerExample: number;
   workspaceId: string;
   say: (line: string) => void;
+  /** Called as each pair starts and once it is stored (progress). */
+  onStart?: () => void;
+  onPair?: (result: StoredParityResult) => void;
+  /** Asked before each pair: true starts no more (Ctrl-C), and no report is written. */
+  stop?: () => boolean;
 }
 
 /** One example workflow, compiled, with the input its runs get. */
@@ -80,6 +86,8 @@ export function demoOutputs(outDir: string): { reportPath: string; jsonPath: str
 
 export interface DemoResult {
   results: StoredParityResult[];
+  /** Stopped by `stop` before every pair ran: the results so far are stored, no report was written. */
+  interrupted?: boolean;
   reportPath: string;
   jsonPath: string;
 }
@@ -132,6 +140,8 @@ export async function runDemo(store: ControlStore, options: DemoOptions): Promis
       `${name} (${what}): stage shadow (Convex answers, Inngest shadows${divergent ? `, live shadow via ${DIVERGENT_PROVIDER}` : ""})`,
     );
     for (let i = 0; i < options.pairsPerExample; i++) {
+      if (options.stop?.()) return { results, reportPath: "", jsonPath: "", interrupted: true };
+      options.onStart?.();
       const dispatch = await router.dispatch({
         runId: `demo_${batch}_${name}_${i}`,
         workspaceId: options.workspaceId,
@@ -144,6 +154,7 @@ export async function runDemo(store: ControlStore, options: DemoOptions): Promis
       if (!result) throw new Error(`pair ${dispatch.pairId ?? dispatch.runId} produced no result`);
       results.push(result);
       say(`  ${dispatch.runId}: ${result.verdict}`);
+      options.onPair?.(result);
     }
   }
 
@@ -261,13 +272,21 @@ export function registerDemo(program: Command): void {
       checkWritableFile(outputs.reportPath, "--out");
       checkWritableFile(outputs.jsonPath, "--out");
       checkWritableFile(outputs.htmlPath, "--out");
-      const say = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
+      // Progress on a terminal: a bar over every pair, the lines above it; Ctrl-C stops after the pair in flight.
+      const total = examples.length * pairsPerExample;
+      const progress = startProgress("demo", total, "pairs");
+      const say = (line: string) => progress.line(line, opts.json ? "stderr" : "stdout");
+      let started = 0;
+      let stored = 0;
+      const interrupted = (home: string) =>
+        `${interruptedLine(stored, started, total)}; no report written (the pairs are in ${home})`;
       // The demo keeps its state apart: an operator's flags, results and any deployment are never touched.
       const home = mkdtempSync(join(tmpdir(), "cutover-demo-"));
       say(
         `cutover demo — a state of its own in ${home} (your flags and any deployment are untouched; CUTOVER_HOME=${home} cutover status to look around), mock LLM provider, both executors embedded\n`,
       );
       const store = openSqliteStore({ path: join(home, "state.db") });
+      const interrupt = onInterrupt(progress, () => interrupted(home));
       let demo: DemoResult;
       try {
         demo = await runDemo(store, {
@@ -277,9 +296,24 @@ export function registerDemo(program: Command): void {
           pairsPerExample,
           workspaceId: opts.workspace,
           say,
+          onStart: () => {
+            started++;
+          },
+          onPair: (result) => {
+            stored++;
+            progress.tick(`${result.workflowId} ${result.verdict}`);
+          },
+          stop: () => interrupt.requested,
         });
       } finally {
+        progress.stop();
+        interrupt.dispose();
         await store.close();
+      }
+      if (demo.interrupted) {
+        process.stderr.write(`cutover: ${interrupted(home)}\n`);
+        process.exitCode = EXIT_INTERRUPTED;
+        return;
       }
       const { results, reportPath, jsonPath } = demo;
       const report = await aggregate(results);

@@ -13,6 +13,7 @@ import { Router } from "../shadow/router.ts";
 import type { ControlStore, StoredParityResult } from "../store/port.ts";
 import { EXIT, UsageError } from "./exit.ts";
 import { printJson, readJsonFile } from "./io.ts";
+import { count, EXIT_INTERRUPTED, interruptedLine, onInterrupt, startProgress } from "./progress.ts";
 import { type PreparedRun, prepareRun } from "./run.ts";
 import { withStore } from "./store.ts";
 import { explicitOption, resolveWorkflowArgument } from "./workflow-source.ts";
@@ -73,6 +74,11 @@ export async function runShadowPairs(
     noiseBaseline?: boolean;
     /** The two executors; the embedded defaults (or what the environment names) when absent. */
     executors?: Record<ExecutorSide, Executor>;
+    /** Called as each pair starts, and once it is stored (progress). */
+    onStart?: (runId: string) => void;
+    onPair?: (pair: ShadowPairOutput) => void;
+    /** Asked before each pair: true starts no more (Ctrl-C); the pairs so far are returned. */
+    stop?: () => boolean;
   },
 ): Promise<ShadowPairOutput[]> {
   // The http allow-list is CUTOVER_HTTP_ALLOW_HOSTS, read by each executor where it runs.
@@ -92,8 +98,9 @@ export async function runShadowPairs(
   });
   const out: ShadowPairOutput[] = [];
   const prefix = options.runIdPrefix ?? `cli_${randomUUID().slice(0, 8)}`;
-  for (let i = 0; i < options.count; i++) {
+  for (let i = 0; i < options.count && !options.stop?.(); i++) {
     const runId = `${prefix}_${i}`;
+    options.onStart?.(runId);
     const dispatch = await router.dispatch({
       runId,
       workspaceId: options.workspaceId,
@@ -105,9 +112,22 @@ export async function runShadowPairs(
     const stored = await dispatch.settled;
     const primary = await executors[options.primary].waitFor(options.workspaceId, runId);
     const records = dispatch.pairId ? await store.getRunRecords(dispatch.pairId, options.workspaceId) : null;
-    out.push({ primary, shadow: records?.shadow ?? null, parity: stored });
+    const pair = { primary, shadow: records?.shadow ?? null, parity: stored };
+    out.push(pair);
+    options.onPair?.(pair);
   }
   return out;
+}
+
+/** Returns the final tally of a batch of pairs: how many, and how many of each verdict. */
+export function tally(pairs: readonly ShadowPairOutput[]): string {
+  const by = new Map<string, number>();
+  for (const p of pairs) {
+    const verdict = p.parity?.verdict ?? "no result";
+    by.set(verdict, (by.get(verdict) ?? 0) + 1);
+  }
+  const parts = [...by].map(([verdict, n]) => `${n} ${verdict}`);
+  return `${count(pairs.length, "pair")}: ${parts.join(", ") || "none run"}`;
 }
 
 /** Returns the readable lines for one pair: verdict, then the findings that count, then a count of info ones. */
@@ -191,20 +211,45 @@ export function registerShadow(program: Command): void {
       });
       if (imported) opts.workspace = imported.workspaceId;
       const prepared = prepareRun(workflowPath, { ...opts, executor: opts.primary }, imported ?? undefined);
-      const pairs = await withStore((store) =>
-        runShadowPairs(store, prepared, {
-          primary: opts.primary,
-          provider: opts.provider,
-          shadowProvider: opts.shadowProvider,
-          workspaceId: opts.workspace,
-          count,
-          deadlineMs,
-          noiseBaseline: opts.noiseBaseline ?? false,
-          ...(policy ? { policy } : {}),
-        }),
-      );
-      if (opts.json) printJson(count === 1 ? pairs[0] : pairs);
-      else for (const pair of pairs) process.stdout.write(`${describePair(pair)}\n`);
+      // Each pair as it is stored (a bar on a terminal); Ctrl-C stops after the pair in flight.
+      const progress = startProgress("shadow", count, "pairs");
+      let started = 0;
+      let stored = 0;
+      const interrupt = onInterrupt(progress, () => interruptedLine(stored, started, count));
+      let pairs: ShadowPairOutput[];
+      try {
+        pairs = await withStore((store) =>
+          runShadowPairs(store, prepared, {
+            primary: opts.primary,
+            provider: opts.provider,
+            shadowProvider: opts.shadowProvider,
+            workspaceId: opts.workspace,
+            count,
+            deadlineMs,
+            noiseBaseline: opts.noiseBaseline ?? false,
+            ...(policy ? { policy } : {}),
+            onStart: () => {
+              started++;
+            },
+            onPair: (pair) => {
+              if (pair.parity) stored++;
+              if (!opts.json) progress.line(describePair(pair));
+              progress.tick(`${pair.primary.runId} ${pair.parity?.verdict ?? "no result"}`);
+            },
+            stop: () => interrupt.requested,
+          }),
+        );
+      } finally {
+        progress.stop();
+        interrupt.dispose();
+      }
+      if (opts.json) printJson(count === 1 && pairs.length === 1 ? pairs[0] : pairs);
+      else if (pairs.length > 1 || interrupt.requested) process.stdout.write(`${tally(pairs)}\n`);
+      if (interrupt.requested) {
+        process.stderr.write(`cutover: ${interruptedLine(stored, started, count)}\n`);
+        process.exitCode = EXIT_INTERRUPTED;
+        return;
+      }
       const anyMismatch = pairs.some(
         (p) => !p.parity || p.parity.verdict === "mismatch" || p.parity.verdict === "shadow-timeout",
       );

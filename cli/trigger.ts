@@ -8,6 +8,7 @@ import { Router } from "../shadow/router.ts";
 import type { ControlStore, StoredParityResult } from "../store/port.ts";
 import { UsageError } from "./exit.ts";
 import { printJson } from "./io.ts";
+import { count, EXIT_INTERRUPTED, onInterrupt, startProgress } from "./progress.ts";
 import { type PreparedRun, prepareRun } from "./run.ts";
 import { withStore } from "./store.ts";
 import { explicitOption, resolveWorkflowArgument } from "./workflow-source.ts";
@@ -66,6 +67,10 @@ export async function triggerRuns(
     workspaceId: string;
     provider: string;
     onRun?: (t: Triggered) => void;
+    /** Called as each run starts (progress). */
+    onStart?: (runId: string) => void;
+    /** Asked before each run: true starts no more (Ctrl-C); the runs so far are returned. */
+    stop?: () => boolean;
     /** The provider spec a live-mode shadow calls (default: the primary's). */
     liveShadowProvider?: string;
   },
@@ -89,8 +94,11 @@ export async function triggerRuns(
   });
   const out: Triggered[] = [];
   for (const input of inputs) {
+    if (options.stop?.()) break;
+    const runId = `trg_${randomUUID()}`;
+    options.onStart?.(runId);
     const dispatch = await router.dispatch({
-      runId: `trg_${randomUUID()}`,
+      runId,
       workspaceId: options.workspaceId,
       workflow: prepared.workflow,
       input,
@@ -113,6 +121,14 @@ export async function triggerRuns(
     out.push(triggered);
   }
   return out;
+}
+
+/** Returns what an interrupted `trigger --inputs` kept: runs ended (their pairs stored), lost, not started. */
+function interruptedRuns(done: number, started: number, total: number): string {
+  const rest = total - started;
+  return `interrupted: ${count(done, "run")} ended with their shadows stored, ${started - done} lost; ${
+    rest > 0 ? `the rest (${rest}) were not started` : "none left to start"
+  }`;
 }
 
 export function registerTrigger(program: Command): void {
@@ -151,20 +167,37 @@ export function registerTrigger(program: Command): void {
         imported ?? undefined,
       );
       const inputs = opts.inputs === undefined ? [prepared.input] : readInputLines(opts.inputs);
+      // Each run as it ends (a bar on a terminal); Ctrl-C stops after the run in flight and its shadow.
+      const progress = startProgress("trigger", inputs.length, "runs");
+      let started = 0;
+      let done = 0;
+      const interrupt = onInterrupt(progress, () => interruptedRuns(done, started, inputs.length));
       const say = (t: Triggered) => {
+        done++;
+        progress.tick(`${t.runId} ${t.status}`);
         if (opts.json) return;
         const shadow = t.pairId
           ? `shadow ${t.shadow} → ${t.verdict ?? "no result (dropped or over budget)"}`
           : `shadow ${t.shadow}`;
-        process.stdout.write(`${t.runId}: ${t.primary} ${t.status} · ${shadow}\n`);
+        progress.line(`${t.runId}: ${t.primary} ${t.status} · ${shadow}`);
       };
-      const runs = await withStore((store) =>
-        triggerRuns(store, prepared, inputs, {
-          workspaceId: opts.workspace,
-          provider: opts.provider,
-          onRun: say,
-        }),
-      );
+      let runs: Triggered[];
+      try {
+        runs = await withStore((store) =>
+          triggerRuns(store, prepared, inputs, {
+            workspaceId: opts.workspace,
+            provider: opts.provider,
+            onRun: say,
+            onStart: () => {
+              started++;
+            },
+            stop: () => interrupt.requested,
+          }),
+        );
+      } finally {
+        progress.stop();
+        interrupt.dispose();
+      }
       if (opts.json) printJson(runs);
       else {
         const failed = runs.filter((r) => r.status !== "completed").length;
@@ -173,6 +206,11 @@ export function registerTrigger(program: Command): void {
           `${runs.length} run(s): ${runs.length - failed} completed, ${failed} not · ${verdicts.length} pair(s) compared` +
             `${verdicts.length ? ` (${verdicts.filter((v) => v === "match" || v === "tolerated").length} agree)` : ""}\n`,
         );
+      }
+      if (interrupt.requested) {
+        process.stderr.write(`cutover: ${interruptedRuns(done, started, inputs.length)}\n`);
+        process.exitCode = EXIT_INTERRUPTED;
+        return;
       }
       if (runs.some((r) => r.status !== "completed")) process.exitCode = 1;
     });

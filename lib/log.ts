@@ -29,13 +29,15 @@ export function logger(): Logger {
   const options: pino.LoggerOptions = {
     level,
     base: undefined,
+    // Errors are already `{ type, code, message }` (withLoggableErrors, in the hook below): kept as they are.
+    serializers: { err: (err: unknown) => err },
     formatters: { log: (obj) => redact(obj) },
     hooks: {
       logMethod(args, method) {
         method.apply(
           this,
           args.map((a) =>
-            typeof a === "string" || (a && typeof a === "object") ? redact(a) : a,
+            typeof a === "string" || (a && typeof a === "object") ? redact(withLoggableErrors(a)) : a,
           ) as typeof args,
         );
       },
@@ -51,4 +53,35 @@ export function logger(): Logger {
 /** Returns a child logger tagged with a component name. */
 export function log(component: string): Logger {
   return logger().child({ component });
+}
+
+/**
+ * Returns an error as a log line shows it: `{ type, code, message }`. The code is the error's own, else its
+ * cause's (errors that crossed Inngest's step boundary keep `{ code, message }` there), else the `CODE: `
+ * prefix of its message (Inngest's serialised copies), else INTERNAL. Without this an error's message and
+ * code (not enumerable own fields) vanish, and Inngest's retries logged only `{ name: "NodeError" }`.
+ */
+export function loggableError(err: Error): { type: string; code: string; message: string } {
+  const own = (err as { code?: unknown }).code;
+  const cause = (err as { cause?: unknown }).cause as { code?: unknown } | undefined;
+  const code =
+    typeof own === "string" || typeof own === "number"
+      ? String(own)
+      : cause && typeof cause === "object" && typeof cause.code === "string"
+        ? cause.code
+        : (/^([A-Z][A-Z0-9_]+): /.exec(err.message)?.[1] ?? "INTERNAL");
+  return { type: err.name, code, message: err.message };
+}
+
+/** Returns a log argument with every Error in it (itself, or a field such as `err`) as loggableError shows it. */
+export function withLoggableErrors(value: unknown): unknown {
+  if (value instanceof Error) return loggableError(value);
+  if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, field] of Object.entries(value)) {
+    if (!(field instanceof Error)) continue;
+    copy ??= { ...(value as Record<string, unknown>) };
+    copy[key] = loggableError(field);
+  }
+  return copy ?? value;
 }

@@ -163,7 +163,7 @@ export class Router {
     if (!route.shadow) return Promise.resolve(null);
     return this.#follow(trigger, route, pairId).catch((err) => {
       this.#counts.followFailures++;
-      this.#log.warn({ pairId, err: String(err) }, "shadow follow-up failed; the primary is unaffected");
+      this.#log.warn({ pairId, err }, "shadow follow-up failed; the primary is unaffected");
       return null;
     });
   }
@@ -178,7 +178,7 @@ export class Router {
     } catch (err) {
       this.#counts.flagStoreFailures++;
       this.#log.warn(
-        { runId: trigger.runId, err: String(err) },
+        { runId: trigger.runId, err },
         "flag store failed; the run goes to the Convex primary with no shadow",
       );
       return storeUnavailableRoute();
@@ -287,7 +287,7 @@ export class Router {
     } finally {
       // A release that fails leaves the lease to expire; it must not turn a stored result into a failure.
       await slots.release(pairId).catch((err) => {
-        this.#log.warn({ pairId, err: String(err) }, "shadow slot release failed; its lease will expire");
+        this.#log.warn({ pairId, err }, "shadow slot release failed; its lease will expire");
       });
     }
   }

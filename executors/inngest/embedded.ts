@@ -195,7 +195,7 @@ export class EmbeddedInngestExecutor implements Executor {
       run.state.status = outcome.status;
     } catch (err) {
       // The engine itself broke (not a node): the run fails rather than hanging its waiters.
-      this.logger.error({ runId: request.runId, err: String(err) }, "embedded Inngest run crashed");
+      this.logger.error({ runId: request.runId, err }, "embedded Inngest run crashed");
       run.state.error = {
         code: ErrorCode.INTERNAL,
         message: err instanceof Error ? err.message : String(err),

@@ -140,7 +140,7 @@ export class RunMirror {
         if (!record || isTerminal(record.status)) this.tracked.delete(key);
       } catch (err) {
         // One unreadable run must not stop the others; it is tried again next pass.
-        this.logger.warn({ runId, err: String(err) }, "mirroring a run failed");
+        this.logger.warn({ runId, err }, "mirroring a run failed");
       }
     }
     return this.tracked.size;
