@@ -30,6 +30,11 @@ export interface RunRequest {
    * document and the deployment compiles it; the embedded runtimes ignore it.
    */
   source?: unknown;
+  /**
+   * The clock scripts read (`Date.now()`, `new Date()`), ms since the epoch: the router gives both runs of a
+   * pair the time it dispatched the primary, so their scripts agree. Each run's own start when absent.
+   */
+  clockMs?: number;
 }
 
 export interface WaitOptions {

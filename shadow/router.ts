@@ -24,6 +24,8 @@ export interface RunTrigger {
   trigger: "http" | "cron" | "internal" | "cli";
   /** The provider spec of the primary run (the shadow's follows from the flag's shadow provider mode). */
   provider: string;
+  /** The clock both runs' scripts read (RunRequest.clockMs); dispatch sets it to the dispatch time when absent. */
+  clockMs?: number;
 }
 
 /** What happened to the shadow side of one dispatch. */
@@ -36,6 +38,8 @@ export interface Dispatch {
   runId: string;
   primary: ExecutorSide;
   route: Route;
+  /** The clock the primary's scripts read: a follow-up started elsewhere passes it on to the shadow. */
+  clockMs: number;
   shadow: ShadowDecision;
   /** Present when a shadow was scheduled: results are stored under it. */
   pairId: string | null;
@@ -125,8 +129,10 @@ export class Router {
    * nothing follows in this process: the caller runs `followShadow` later (Convex schedules it as its own
    * action, so the follow-up outlives the request that started the run).
    */
-  async dispatch(trigger: RunTrigger, options: { follow?: boolean } = {}): Promise<Dispatch> {
+  async dispatch(given: RunTrigger, options: { follow?: boolean } = {}): Promise<Dispatch> {
     const { executors, routeFor } = this.#options;
+    // Both runs of a pair read one clock in their scripts: the time the primary was dispatched.
+    const trigger: RunTrigger = { ...given, clockMs: given.clockMs ?? Date.now() };
     const route = routeFor ? routeFor(trigger) : await this.#routeOrFallback(trigger);
     const primary = executors[route.primary];
     await primary.submit({
@@ -135,9 +141,10 @@ export class Router {
       workflow: trigger.workflow,
       input: trigger.input,
       provider: trigger.provider,
+      clockMs: trigger.clockMs,
     });
     this.#counts.dispatched++;
-    const base = { runId: trigger.runId, primary: route.primary, route };
+    const base = { runId: trigger.runId, primary: route.primary, route, clockMs: trigger.clockMs! };
     if (!route.shadow) return { ...base, shadow: "none", pairId: null, settled: Promise.resolve(null) };
     if (!isSampled(trigger.runId, route.samplePct)) {
       this.#counts.sampledOut++;
@@ -332,6 +339,8 @@ export class Router {
             : trigger.provider,
         ...(route.shadowProvider === "replay" ? { replay: cassetteFromPrimary(primaryRecord) } : {}),
         sideEffectOutputs: sideEffectOutputs(workflow, primaryRecord),
+        // The primary's clock, so both runs' scripts see the same Date (a trigger from an older follow-up has none).
+        ...(trigger.clockMs !== undefined && { clockMs: trigger.clockMs }),
       };
       let noise: string[] = [];
       if (baseline) {

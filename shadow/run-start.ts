@@ -50,6 +50,8 @@ export interface FollowArgs {
   inputJson: string;
   /** The route the dispatch decided (JSON text), so the follow-up pairs the same two executors. */
   routeJson: string;
+  /** The clock the primary's scripts read, for the shadow's (RunRequest.clockMs). */
+  clockMs?: number;
 }
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -121,6 +123,7 @@ export async function startRun(ctx: ActionCtx, args: StartArgs): Promise<StartOu
       workflowJson: JSON.stringify(trigger.workflow),
       inputJson: JSON.stringify(input),
       routeJson: JSON.stringify(dispatched.route),
+      clockMs: dispatched.clockMs,
     };
     await ctx.scheduler.runAfter(0, internal.cutover.dispatch.followShadow, follow);
   }
@@ -142,6 +145,7 @@ export async function followShadow(ctx: ActionCtx, args: FollowArgs): Promise<St
     input: JSON.parse(args.inputJson),
     trigger: args.trigger,
     provider: args.provider,
+    ...(args.clockMs !== undefined && { clockMs: args.clockMs }),
   };
   return routerFor(ctx).followShadow(trigger, JSON.parse(args.routeJson) as Route);
 }

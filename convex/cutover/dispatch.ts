@@ -35,6 +35,7 @@ export const followShadow = internalAction({
     workflowJson: v.string(),
     inputJson: v.string(),
     routeJson: v.string(),
+    clockMs: v.optional(v.number()),
   },
   handler: async (ctx, args): Promise<{ pairId: string; verdict: string } | null> => {
     const result = await follow(ctx, args);

@@ -37,6 +37,7 @@ export const run = internalAction({
         return {
           provider: loaded.run.provider,
           ...(loaded.run.startedAt !== undefined && { startedAt: loaded.run.startedAt }),
+          seedRunId: loaded.run.shadow?.of ?? loaded.run.runId,
           options: loaded.run.options as RunOptions,
           workflow: JSON.parse(loaded.compiledJson) as CompiledWorkflow,
           ...(loaded.run.replayJson !== undefined && {

@@ -22,6 +22,8 @@ export interface RunOptions {
   scriptTimeoutMs?: number;
   /** Heap of the script engine; the sandbox default when absent. */
   scriptMemoryBytes?: number;
+  /** The clock scripts read (RunRequest.clockMs, the pair's dispatch time); the run's start when absent. */
+  scriptClockMs?: number;
 }
 
 /**
@@ -50,6 +52,7 @@ export const runOptionsValidator = v.object({
   cancelPollMs: v.optional(v.number()),
   scriptTimeoutMs: v.optional(v.number()),
   scriptMemoryBytes: v.optional(v.number()),
+  scriptClockMs: v.optional(v.number()),
 });
 
 /**

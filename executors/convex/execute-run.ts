@@ -84,9 +84,12 @@ export async function executeRun(
         ...(options.scriptTimeoutMs !== undefined && { timeoutMs: options.scriptTimeoutMs }),
         ...(options.scriptMemoryBytes !== undefined && { memoryBytes: options.scriptMemoryBytes }),
       },
-      // Scripts read the run's start as their clock (a continuation reads the same). The port hands
-      // over no run id yet, so Math.random is seeded by node (and map item) alone on this executor.
-      script: { startedAtMs: startedAt },
+      // Scripts read the pair's clock when the router gave one, else the run's start (a continuation reads
+      // the same), and Math.random is seeded by the run (a shadow by its primary), as on Inngest.
+      script: {
+        ...(loaded.seedRunId !== undefined && { runId: loaded.seedRunId }),
+        startedAtMs: options.scriptClockMs ?? startedAt,
+      },
     };
     const { output } = await raceAbort(
       walkWorkflow(workflow, input, runner, env, { parallelism: options.parallelism }),

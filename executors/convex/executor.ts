@@ -46,7 +46,8 @@ export class ConvexExecutor implements Executor {
         workflow: request.workflow,
         inputJson: JSON.stringify(request.input ?? null),
         provider: request.provider ?? this.defaultProvider,
-        options: this.runOptions,
+        options:
+          request.clockMs === undefined ? this.runOptions : { ...this.runOptions, scriptClockMs: request.clockMs },
         ...(request.shadow && { shadow: request.shadow }),
         ...(request.sideEffectOutputs && {
           sideEffectOutputsJson: JSON.stringify(request.sideEffectOutputs),

@@ -44,6 +44,8 @@ export interface LoadedRun {
   provider: string;
   /** When the run started (ms), once it has: a continuation's deadline counts from here. */
   startedAt?: number;
+  /** What seeds the run's scripts' Math.random: the run id, a shadow's primary's (as the Inngest side does). */
+  seedRunId?: string;
   options: RunOptions;
   workflow: CompiledWorkflow;
   /** Shadow runs: side-effecting nodes' outputs to replay (see NodeEnv.sideEffectOutputs). */

@@ -29,6 +29,8 @@ export interface ExecuteEventData {
   runKey?: string;
   /** Which provider answers llm nodes ("mock", "openai", "replay:<file>"); the server's default when absent. */
   provider?: string;
+  /** The clock scripts read (RunRequest.clockMs); the event's own time when absent. */
+  clockMs?: number;
   /**
    * Fields sent by reference because the event would pass Inngest's event size limit (event-refs.ts): the
    * blob store holds them, the function loads them. A field named here is absent from the event.
@@ -106,5 +108,6 @@ export function eventDataFor(request: RunRequest, provider?: string): ExecuteEve
     ...(request.sideEffectOutputs && { sideEffectOutputs: request.sideEffectOutputs }),
     ...(request.replay && { replay: request.replay }),
     ...(chosen && { provider: chosen }),
+    ...(request.clockMs !== undefined && { clockMs: request.clockMs }),
   };
 }

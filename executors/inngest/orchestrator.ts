@@ -136,11 +136,13 @@ export function createExecuteWorkflow(options: OrchestratorOptions) {
         const input = prepareInput(graph, data.input);
         const env: NodeEnv = {
           ...(await options.env(data)),
-          // Scripts are seeded by the run (a shadow by its primary, as the legacy side will be) and read the
-          // clock the event was sent at: Inngest keeps event.ts, so every replay of the run sees the same.
+          // Scripts are seeded by the run (a shadow by its primary) and read the pair's clock when the router
+          // gave one, else the time the event was sent: Inngest keeps event.ts, so every replay sees the same.
           script: {
             runId: data.shadow?.of ?? data.runId,
-            ...(typeof event.ts === "number" && { startedAtMs: event.ts }),
+            ...(typeof data.clockMs === "number"
+              ? { startedAtMs: data.clockMs }
+              : typeof event.ts === "number" && { startedAtMs: event.ts }),
           },
         };
         ({ output } = await walkWorkflow(graph, input, runner, env, { parallelism: options.parallelism }));
