@@ -8,7 +8,10 @@ import { trustedRunCalls } from "../executors/convex/run-calls.ts";
  * to the deployment it is part of). Runs are started, read and canceled through the internal functions:
  * code of the deployment needs no API key, so there is no dispatcher key to derive, store, leak or rotate.
  */
-export function actionBackend(ctx: Pick<ActionCtx, "runQuery" | "runMutation">, pollMs = 100): ConvexBackend {
+export function actionBackend(
+  ctx: Pick<ActionCtx, "runQuery" | "runMutation"> & Partial<Pick<ActionCtx, "storage">>,
+  pollMs = 100,
+): ConvexBackend {
   return {
     description: "this deployment (action ctx)",
     pollMs,
@@ -17,6 +20,14 @@ export function actionBackend(ctx: Pick<ActionCtx, "runQuery" | "runMutation">, 
     apiKeyFor: async () => {
       throw new Error("the deployment's own actions call internal functions and hold no API key");
     },
-    runs: trustedRunCalls({ query: ctx.runQuery, mutation: ctx.runMutation }),
+    runs: trustedRunCalls({
+      query: ctx.runQuery,
+      mutation: ctx.runMutation,
+      // Inputs over the payload threshold go to file storage before the run starts (run-input.ts).
+      ...(ctx.storage && {
+        storeText: async (text: string) =>
+          await ctx.storage!.store(new Blob([text], { type: "application/json" })),
+      }),
+    }),
   };
 }

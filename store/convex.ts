@@ -42,6 +42,7 @@ import {
   type StoredParityResult,
   spendKey,
 } from "./port.ts";
+import { withLargePayloadsByRef } from "./record-refs.ts";
 
 /** What the store needs of a Convex client; ConvexHttpClient (with an admin key) and convex-test's `t` both fit. */
 export interface ConvexCaller {
@@ -152,7 +153,9 @@ export function convexStore(
         role: checkRole(role),
         workspaceId: record.workspaceId,
         runId: record.runId,
-        recordJson: JSON.stringify(record),
+        // Payloads over 64 KiB by reference to the run that holds them (record-refs.ts): a pair record
+        // stays under Convex's 1 MiB document limit whatever the input's size or the run's width.
+        recordJson: JSON.stringify(withLargePayloadsByRef(record)),
       });
       if (!r.ok) throw new StoreInputError(r.field, r.message);
     },

@@ -9,18 +9,24 @@ import type { Cassette } from "../../workflow/providers/cassette.ts";
 import { workspaceSecrets } from "../../workflow/secrets.ts";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { internalAction } from "../_generated/server";
+import { type ActionCtx, internalAction } from "../_generated/server";
 import type { RunOptions } from "./runOptions";
 
-/** Scheduled by `runs.start`; `inputJson` is the caller's unredacted input (the record keeps it redacted). */
+/**
+ * Scheduled by `runs.startCompiled` with the run's id alone: nothing secret is a scheduled argument. The
+ * caller's unredacted input is read here from the run (or file storage, when large).
+ */
 export const run = internalAction({
   args: {
     run: v.id("cutover_runs"),
-    inputJson: v.string(),
+    /** Accepted from runs scheduled before the input moved out of the arguments; never sent now. */
+    inputJson: v.optional(v.string()),
     /** Set on the later actions of a step-by-step (legacy) run: the run has started already. */
     continuation: v.optional(v.boolean()),
   },
-  handler: async (ctx, { run, inputJson, continuation }) => {
+  returns: v.null(),
+  handler: async (ctx, { run, inputJson: scheduledInput, continuation }) => {
+    const inputJson = scheduledInput ?? (await executionInput(ctx, run));
     // Set when the run starts: the step mutations and the cancel poll read this small document.
     let control: Id<"cutover_runControls"> | null = null;
     // The run's workspace, known once loaded: its secrets are the only ones the run can read.
@@ -86,7 +92,7 @@ export const run = internalAction({
       },
       completedSteps: () => ctx.runQuery(internal.cutover.steps.completed, { control: started() }),
       continueLater: async () => {
-        await ctx.scheduler.runAfter(0, internal.cutover.execute.run, { run, inputJson, continuation: true });
+        await ctx.scheduler.runAfter(0, internal.cutover.execute.run, { run, continuation: true });
       },
       // The workspace's secrets: CUTOVER_SECRET_<WORKSPACE>__<NAME> in the deployment's environment
       // (workflow/secrets.ts), never any other variable.
@@ -107,5 +113,16 @@ export const run = internalAction({
       });
       throw err;
     }
+    return null;
   },
 });
+
+/** The run's unredacted input as JSON text ("null" for a run that is gone: executeRun then does nothing). */
+async function executionInput(ctx: ActionCtx, run: Id<"cutover_runs">): Promise<string> {
+  const found = await ctx.runQuery(internal.cutover.runs.executionInput, { run });
+  if (!found) return "null";
+  if (found.ref === undefined) return found.json as string;
+  const blob = await ctx.storage.get(found.ref);
+  if (!blob) throw new Error(`run ${run}: its stored input is missing`);
+  return await blob.text();
+}

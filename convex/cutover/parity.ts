@@ -4,7 +4,7 @@
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import type { StoredParityResult } from "../../store/port.ts";
-import type { QueryCtx } from "../_generated/server";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { internalMutation, internalQuery } from "../_generated/server";
 import { foldResult } from "./rollups";
 import { shadowPairFields } from "./schema";
@@ -75,6 +75,37 @@ export const claimStalePairs = internalMutation({
   },
 });
 
+/**
+ * Records longer than this many characters are stored in parts of this size: at most 3 bytes of UTF-8
+ * per character keeps a part under Convex's 1 MiB document limit.
+ */
+export const RECORD_CHUNK_CHARS = 256 * 1024;
+
+function splitText(text: string): string[] {
+  if (text.length <= RECORD_CHUNK_CHARS) return [text];
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i += RECORD_CHUNK_CHARS) parts.push(text.slice(i, i + RECORD_CHUNK_CHARS));
+  return parts;
+}
+
+const chunkOwner = (pairId: string, role: string) => `pair:${pairId}:${role}`;
+
+async function deleteChunks(ctx: MutationCtx, owner: string, count: number): Promise<void> {
+  const rows = await ctx.db
+    .query("cutover_textChunks")
+    .withIndex("by_owner", (q) => q.eq("owner", owner))
+    .take(count);
+  for (const r of rows) await ctx.db.delete("cutover_textChunks", r._id);
+}
+
+async function joinChunks(ctx: QueryCtx, owner: string, count: number): Promise<string> {
+  const rows = await ctx.db
+    .query("cutover_textChunks")
+    .withIndex("by_owner", (q) => q.eq("owner", owner))
+    .take(count);
+  return rows.map((r) => r.text).join("");
+}
+
 /** Stores or replaces one side's record; returns an error message when the pair is absent or elsewhere. */
 export const putRunRecord = internalMutation({
   args: { pairId: v.string(), role, workspaceId: v.string(), runId: v.string(), recordJson: v.string() },
@@ -92,8 +123,18 @@ export const putRunRecord = internalMutation({
       .query("cutover_pairRuns")
       .withIndex("by_pair_role", (q) => q.eq("pairId", args.pairId).eq("role", args.role))
       .unique();
-    if (existing) await ctx.db.replace("cutover_pairRuns", existing._id, args);
-    else await ctx.db.insert("cutover_pairRuns", args);
+    const owner = chunkOwner(args.pairId, args.role);
+    if (existing?.chunks) await deleteChunks(ctx, owner, existing.chunks);
+    // A record over the threshold is kept by reference: its text in parts, each a document under 1 MiB.
+    const parts = splitText(args.recordJson);
+    const row =
+      parts.length > 1 ? { ...args, recordJson: "", chunks: parts.length } : { ...args, chunks: undefined };
+    if (parts.length > 1) {
+      for (const [index, text] of parts.entries())
+        await ctx.db.insert("cutover_textChunks", { owner, index, text });
+    }
+    if (existing) await ctx.db.replace("cutover_pairRuns", existing._id, row);
+    else await ctx.db.insert("cutover_pairRuns", row);
     return { ok: true as const };
   },
 });
@@ -107,8 +148,10 @@ export const getRunRecords = internalQuery({
       .withIndex("by_pair_role", (q) => q.eq("pairId", pairId))
       .collect();
     const out: { primary: string | null; shadow: string | null } = { primary: null, shadow: null };
-    for (const r of rows)
-      if (workspaceId === undefined || r.workspaceId === workspaceId) out[r.role] = r.recordJson;
+    for (const r of rows) {
+      if (workspaceId !== undefined && r.workspaceId !== workspaceId) continue;
+      out[r.role] = r.chunks ? await joinChunks(ctx, chunkOwner(pairId, r.role), r.chunks) : r.recordJson;
+    }
     return out;
   },
 });

@@ -1,6 +1,7 @@
 "use node";
 // How does a tenant's key start a run on the legacy executor? By workflow id and input: the deployment compiles its stored workflow itself.
 import { ConvexError, v } from "convex/values";
+import { startInput } from "../../executors/convex/run-input.ts";
 import { compiledFrom } from "../../shadow/run-start.ts";
 import { internal } from "../_generated/api";
 import { action } from "../_generated/server";
@@ -84,7 +85,10 @@ export const start = action({
       workspaceId: args.workspaceId,
       runId: args.runId,
       workflowJson: JSON.stringify(compiled.compiled),
-      inputJson: args.inputJson,
+      // A large input goes to file storage first, so the run document stays under 1 MiB.
+      ...(await startInput(args.inputJson, args.options, (text) =>
+        ctx.storage.store(new Blob([text], { type: "application/json" })),
+      )),
       provider: args.provider,
       ...(args.options && { options: args.options }),
       ...(args.shadow && { shadow: args.shadow }),

@@ -30,8 +30,15 @@ export const startArgs = {
   runId: v.string(),
   /** The compiled workflow as JSON text. */
   workflowJson: v.string(),
-  /** The caller's input as JSON text. */
-  inputJson: v.string(),
+  /** The caller's input as JSON text (inputs over the payload threshold come as `inputRef` instead). */
+  inputJson: v.optional(v.string()),
+  /** A file-storage id holding the caller's input as JSON text, for inputs over the payload threshold. */
+  inputRef: v.optional(v.id("_storage")),
+  /**
+   * The input as the record keeps it, already redacted and by reference when large (the caller ran
+   * `startInput`, executors/convex/run-input.ts); without it the input is redacted here.
+   */
+  recordedInputJson: v.optional(v.string()),
   provider: v.string(),
   options: v.optional(runOptionsValidator),
   shadow: v.optional(v.object({ pairId: v.string(), of: v.string() })),
@@ -60,10 +67,22 @@ export const startCompiled = internalMutation({
     } catch (err) {
       throw new ConvexError({ code: "OPTIONS_INVALID", message: (err as Error).message });
     }
+    if ((args.inputJson === undefined) === (args.inputRef === undefined)) {
+      throw new ConvexError({
+        code: "INPUT_INVALID",
+        message: "send the input as exactly one of inputJson, inputRef",
+      });
+    }
+    if (args.inputJson === undefined && args.recordedInputJson === undefined) {
+      throw new ConvexError({
+        code: "INPUT_INVALID",
+        message: "an input sent by reference needs its recordedInputJson",
+      });
+    }
     const workflow = await ensureWorkflowVersion(ctx, args.workspaceId, args.workflowJson);
-    const recordedInput = JSON.stringify(
-      redact(JSON.parse(args.inputJson), prefixed("input", options.redactPaths)),
-    );
+    const recordedInput =
+      args.recordedInputJson ??
+      JSON.stringify(redact(JSON.parse(args.inputJson as string), prefixed("input", options.redactPaths)));
     const run = await ctx.db.insert("cutover_runs", {
       workspaceId: args.workspaceId,
       runId: args.runId,
@@ -81,8 +100,14 @@ export const startCompiled = internalMutation({
       ...(args.shadow ? { sideEffectOutputsJson: args.sideEffectOutputsJson ?? "{}" } : {}),
       ...(args.replayJson !== undefined ? { replayJson: args.replayJson } : {}),
       options,
+      // The action reads the unredacted input from here (or file storage), never from its arguments:
+      // a scheduled function's arguments are kept by the deployment and shown on its dashboard.
+      ...(args.inputRef !== undefined ? { executionInputRef: args.inputRef } : {}),
+      ...(args.inputJson !== undefined && args.inputJson !== recordedInput
+        ? { executionInputJson: args.inputJson }
+        : {}),
     });
-    await ctx.scheduler.runAfter(0, internal.cutover.execute.run, { run, inputJson: args.inputJson });
+    await ctx.scheduler.runAfter(0, internal.cutover.execute.run, { run });
     return { runId: args.runId, created: true, status: "queued" as const };
   },
 });
@@ -92,17 +117,38 @@ export function prefixed(root: "input" | "output", paths: readonly string[]): st
   return paths.filter((p) => p.startsWith(`${root}.`)).map((p) => p.slice(root.length + 1));
 }
 
+/** A step page reads at most this much (a query reads at most 16 MiB); the reader asks for the next. */
+const STEP_PAGE_BYTES = 8 * 1024 * 1024;
+
+/** The run as callers see it: without the unredacted execution input. */
+function shown(run: Doc<"cutover_runs">) {
+  const { executionInputJson: _raw, executionInputRef: _ref, ...rest } = run;
+  return rest;
+}
+
+/**
+ * Returns the run and one page of its steps (in the order they started); `stepsCursor` is null when
+ * they are all there, else what `stepsPage` continues from. Null when the workspace has no such run.
+ */
 async function runWithSteps(ctx: QueryCtx, workspaceId: string, runId: string) {
   const run = await runInWorkspace(ctx, workspaceId, runId);
   if (!run) return null;
-  const steps = await ctx.db
-    .query("cutover_steps")
-    .withIndex("by_run", (q) => q.eq("runId", run.runId))
-    .collect();
-  return { run, steps: steps.filter((s) => s.workspaceId === workspaceId) };
+  const page = await stepPage(ctx, workspaceId, run.runId, null);
+  return { run: shown(run), ...page };
 }
 
-/** Returns the run and its steps (in the order they started), or null when the workspace has no such run. */
+async function stepPage(ctx: QueryCtx, workspaceId: string, runId: string, cursor: string | null) {
+  const page = await ctx.db
+    .query("cutover_steps")
+    .withIndex("by_run", (q) => q.eq("runId", runId))
+    .paginate({ cursor, numItems: 4096, maximumBytesRead: STEP_PAGE_BYTES });
+  return {
+    steps: page.page.filter((s) => s.workspaceId === workspaceId),
+    stepsCursor: page.isDone ? null : page.continueCursor,
+  };
+}
+
+/** Returns the run and its first page of steps, or null when the workspace has no such run. */
 export const get = query({
   args: { apiKey: v.string(), workspaceId: v.string(), runId: v.string() },
   handler: async (ctx, args) => {
@@ -116,6 +162,46 @@ export const getInternal = internalQuery({
   args: { workspaceId: v.string(), runId: v.string() },
   handler: (ctx, args) => runWithSteps(ctx, args.workspaceId, args.runId),
 });
+
+const pageArgs = { workspaceId: v.string(), runId: v.string(), cursor: v.string() };
+
+/** The next page of a run's steps after `get`'s (or a previous page's) `stepsCursor`. */
+export const stepsPage = query({
+  args: { apiKey: v.string(), ...pageArgs },
+  handler: async (ctx, args) => {
+    await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
+    if (!(await runInWorkspace(ctx, args.workspaceId, args.runId))) return null;
+    return await stepPage(ctx, args.workspaceId, args.runId, args.cursor);
+  },
+});
+
+/** `stepsPage` for this deployment's own code. */
+export const stepsPageInternal = internalQuery({
+  args: pageArgs,
+  handler: async (ctx, args) => {
+    if (!(await runInWorkspace(ctx, args.workspaceId, args.runId))) return null;
+    return await stepPage(ctx, args.workspaceId, args.runId, args.cursor);
+  },
+});
+
+/** The unredacted input the executing action runs with: inline, or a file-storage id. */
+export const executionInput = internalQuery({
+  args: { run: v.id("cutover_runs") },
+  handler: async (ctx, args) => {
+    const run = await ctx.db.get(args.run);
+    if (!run) return null;
+    if (run.executionInputRef !== undefined) return { ref: run.executionInputRef };
+    return { json: run.executionInputJson ?? run.inputJson };
+  },
+});
+
+/** Forgets the unredacted input once a run has ended: it is kept only while the run may execute. */
+async function dropExecutionInput(ctx: MutationCtx, run: Doc<"cutover_runs">): Promise<void> {
+  if (run.executionInputRef !== undefined) await ctx.storage.delete(run.executionInputRef);
+  if (run.executionInputRef !== undefined || run.executionInputJson !== undefined) {
+    await ctx.db.patch(run._id, { executionInputRef: undefined, executionInputJson: undefined });
+  }
+}
 
 /** Returns the run's status alone (what a waiter polls), or null when the workspace has no such run. */
 export const status = query({
@@ -193,6 +279,7 @@ async function cancelRun(ctx: MutationCtx, workspaceId: string, runId: string) {
       error: { code: "CANCELED", message: "run canceled before it started" },
       finishedAt: now,
     });
+    await dropExecutionInput(ctx, run);
     return { found: true, status: "canceled" };
   }
   await ctx.db.patch(run._id, { cancelRequested: true });
@@ -288,28 +375,28 @@ export const finish = internalMutation({
   handler: async (ctx, args) => {
     const run = await ctx.db.get(args.run);
     if (!run || TERMINAL.has(run.status)) return;
-    const steps = (
+    // Only the steps still running are read (they are marked canceled); the totals were kept on the
+    // control document by each step's finish, so a run of any width ends in one small transaction.
+    const running = (
       await ctx.db
         .query("cutover_steps")
-        .withIndex("by_run", (q) => q.eq("runId", run.runId))
-        .collect()
+        .withIndex("by_run_status", (q) => q.eq("runId", run.runId).eq("status", "running"))
+        .take(4096)
     ).filter((s) => s.workspaceId === run.workspaceId);
-    let input = 0;
-    let output = 0;
-    let cost: number | null = 0;
-    for (const s of steps) {
-      if (s.status === "running") {
-        await ctx.db.patch(s._id, {
-          status: "canceled",
-          finishedAt: args.at,
-          error: { code: "CANCELED", message: `abandoned when the run ended ${args.status}` },
-        });
-      }
-      input += s.tokens?.input ?? 0;
-      output += s.tokens?.output ?? 0;
-      // One unpriced step makes the run's cost unknown, not smaller.
-      cost = cost === null || s.costUsd === null ? null : cost + s.costUsd;
+    for (const s of running) {
+      await ctx.db.patch(s._id, {
+        status: "canceled",
+        finishedAt: args.at,
+        error: { code: "CANCELED", message: `abandoned when the run ended ${args.status}` },
+      });
     }
+    const control = await ctx.db
+      .query("cutover_runControls")
+      .withIndex("by_run", (q) => q.eq("run", run._id))
+      .unique();
+    const input = control?.tokensIn ?? 0;
+    const output = control?.tokensOut ?? 0;
+    const cost = control ? (control.costUsd === undefined ? 0 : control.costUsd) : 0;
     await ctx.db.patch(run._id, {
       status: args.status,
       outputJson: args.status === "completed" ? args.outputJson : undefined,
@@ -318,6 +405,7 @@ export const finish = internalMutation({
       costUsd: cost === null ? null : Math.round(cost * 1e9) / 1e9,
       finishedAt: args.at,
     });
+    await dropExecutionInput(ctx, run);
     await stopControl(ctx, run._id);
     await ctx.db.insert("cutover_logs", {
       workspaceId: run.workspaceId,

@@ -83,6 +83,13 @@ export const cutoverTables = {
     replayJson: v.optional(v.string()),
     /** Execution settings (attempts, backoff, deadline, parallelism, payload threshold, redaction). */
     options: v.any(),
+    /**
+     * The caller's input as the executing action needs it (unredacted), kept only while the run may
+     * execute and cleared when it ends: inline up to the payload threshold, else a file-storage id.
+     * Absent when it equals the recorded input. Never a scheduled function's argument.
+     */
+    executionInputJson: v.optional(v.string()),
+    executionInputRef: v.optional(v.id("_storage")),
     /** Set on rows copied from another executor by the mirror (absent on runs the legacy executor ran). */
     mirroredFrom: v.optional(v.literal("inngest")),
   })
@@ -110,6 +117,8 @@ export const cutoverTables = {
   })
     .index("by_run", ["runId"])
     .index("by_run_name", ["runId", "name"])
+    // A run's end finds the steps still running without reading the others.
+    .index("by_run_status", ["runId", "status"])
     .index("by_workspace_status_time", ["workspaceId", "status", "startedAt"]),
   // What every step mutation of an executing run reads, kept apart from the run's document: that one
   // holds the run's input and options, and reading it twice per step cost time in proportion to them.
@@ -119,6 +128,13 @@ export const cutoverTables = {
     run: v.id("cutover_runs"),
     /** True from the run's start until a cancel request or its end: while steps may start. */
     live: v.boolean(),
+    /**
+     * Running totals of the run's steps' usage, kept by each step's finish so that the run's end needs
+     * no read of every step (Convex reads at most 16 MiB per transaction). Cost null: a step was unpriced.
+     */
+    tokensIn: v.optional(v.number()),
+    tokensOut: v.optional(v.number()),
+    costUsd: v.optional(cost),
   }).index("by_run", ["run"]),
   cutover_logs: defineTable({
     workspaceId: v.string(),
@@ -212,8 +228,16 @@ export const cutoverTables = {
     role: v.union(v.literal("primary"), v.literal("shadow")),
     workspaceId: v.string(),
     runId: v.string(),
+    /** The record's JSON text, or "" when it is kept in `chunks` parts (over 256 KiB). */
     recordJson: v.string(),
+    chunks: v.optional(v.number()),
   }).index("by_pair_role", ["pairId", "role"]),
+  // Parts of a text too large for one document (1 MiB), in order: a stored pair record over the threshold.
+  cutover_textChunks: defineTable({
+    owner: v.string(),
+    index: v.number(),
+    text: v.string(),
+  }).index("by_owner", ["owner", "index"]),
   cutover_parityResults: defineTable({
     pairId: v.string(),
     workflowId: v.string(),
@@ -242,6 +266,14 @@ export const cutoverTables = {
     .index("by_key", ["workspaceId", "workflowId", "day", "flagVersion"])
     .index("by_workflow_day", ["workflowId", "day"])
     .index("by_day", ["day"]),
+  // The nightly parity report the cron builds from the rollups (its ReportData JSON in file storage, by UTC
+  // day): `cutover report --from-deployment` fetches the newest.
+  cutover_nightlyReports: defineTable({
+    day: v.string(),
+    generatedAt: v.string(),
+    storageId: v.id("_storage"),
+    bytes: v.number(),
+  }).index("by_day", ["day"]),
   cutover_shadowSpend: defineTable({
     workflowId: v.string(),
     day: v.string(),

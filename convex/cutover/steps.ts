@@ -69,6 +69,20 @@ export const finish = internalMutation({
   handler: async (ctx, args) => {
     const control = await ctx.db.get(args.control);
     if (!control) return true;
+    // The run's running totals move by this attempt's usage less what an earlier attempt of the step
+    // recorded (the step keeps its last attempt's usage), so the run's end reads no step.
+    const before = await ctx.db.get(args.step);
+    const was = before?.tokens ?? { input: 0, output: 0, total: 0 };
+    const now = args.tokens ?? { input: 0, output: 0, total: 0 };
+    const wasCost = before ? before.costUsd : 0;
+    const total = control.costUsd === undefined ? 0 : control.costUsd;
+    await ctx.db.patch(args.control, {
+      tokensIn: (control.tokensIn ?? 0) + now.input - was.input,
+      tokensOut: (control.tokensOut ?? 0) + now.output - was.output,
+      // One unpriced step makes the run's cost unknown, not smaller.
+      costUsd:
+        total === null || args.costUsd === null || wasCost === null ? null : total + args.costUsd - wasCost,
+    });
     await ctx.db.patch(args.step, {
       status: args.status,
       attempt: args.attempt,

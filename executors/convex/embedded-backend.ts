@@ -1,8 +1,9 @@
 // How do runs execute with no deployment? The same convex/ functions inside convex-test, in this process.
-import { convexTest } from "convex-test";
+import type { convexTest } from "convex-test";
 import { internal } from "../../convex/_generated/api.js";
 import schema from "../../convex/schema.ts";
 import type { ConvexBackend } from "./backend.ts";
+import { convexTestWithLimits, whenLimitsReady } from "./limits.ts";
 import { convexModules } from "./modules.ts";
 import { trustedRunCalls } from "./run-calls.ts";
 
@@ -17,7 +18,8 @@ export function createEmbeddedBackend(
   modules: Record<string, () => Promise<unknown>> = convexModules,
   pollMs = 10,
 ): ConvexBackend & { readonly t: ReturnType<typeof convexTest> } {
-  const t = convexTest(schema, memoized(modules));
+  // Convex's limits on, as on a deployment (limits.ts): a run that would fail there fails here.
+  const t = convexTestWithLimits(schema, memoized(modules));
   const keys = new Map<string, Promise<string>>();
   return {
     t,
@@ -31,6 +33,7 @@ export function createEmbeddedBackend(
     runs: trustedRunCalls({
       query: (ref, args) => (t.query as any)(ref, args),
       mutation: (ref, args) => (t.mutation as any)(ref, args),
+      storeText: (text) => t.run((ctx) => ctx.storage.store(new Blob([text], { type: "application/json" }))),
     }),
     apiKeyFor(workspaceId) {
       let key = keys.get(workspaceId);
@@ -54,7 +57,7 @@ function memoized(modules: Record<string, () => Promise<unknown>>): Record<strin
   return Object.fromEntries(
     Object.entries(modules).map(([path, load]) => {
       let loaded: Promise<unknown> | undefined;
-      return [path, () => (loaded ??= load().then(withValidatorsExportedOnce))];
+      return [path, () => (loaded ??= whenLimitsReady().then(load).then(withValidatorsExportedOnce))];
     }),
   );
 }

@@ -2,6 +2,7 @@
 import { ConvexHttpClient } from "convex/browser";
 import { api } from "../../convex/_generated/api.js";
 import type { ConvexBackend } from "./backend.ts";
+import { withAllSteps } from "./run-calls.ts";
 
 /**
  * Returns a backend for the deployment at `url`, presenting `apiKey` (a key issued with
@@ -44,7 +45,10 @@ export function createHttpBackend(url: string, apiKey: string, pollMs = 500): Co
         });
         return { runId: started.runId };
       },
-      get: (workspaceId, runId) => client.query(api.cutover.runs.get, { apiKey, workspaceId, runId }),
+      get: async (workspaceId, runId) =>
+        withAllSteps(await client.query(api.cutover.runs.get, { apiKey, workspaceId, runId }), (cursor) =>
+          client.query(api.cutover.runs.stepsPage, { apiKey, workspaceId, runId, cursor }),
+        ),
       status: (workspaceId, runId) => client.query(api.cutover.runs.status, { apiKey, workspaceId, runId }),
       cancel: (workspaceId, runId) =>
         client.mutation(api.cutover.runs.cancel, { apiKey, workspaceId, runId }),

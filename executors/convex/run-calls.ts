@@ -4,6 +4,7 @@ import { type api, internal } from "../../convex/_generated/api.js";
 import type { RunOptions } from "../../convex/cutover/runOptions.ts";
 import type { CompiledWorkflow } from "../../workflow/compiled.ts";
 import type { ShadowMark } from "../records.ts";
+import { type StoreText, startInput } from "./run-input.ts";
 
 /** One run to start, as the executor hands it to its backend. */
 export interface StartRun {
@@ -36,6 +37,8 @@ export interface TrustedCaller {
   // Internal and public references alike; the runtime (convex-test, an action's ctx) checks the arguments.
   query(ref: any, args: any): Promise<any>;
   mutation(ref: any, args: any): Promise<any>;
+  /** Stores text in the deployment's file storage (an action's ctx.storage): inputs over the threshold go by reference. */
+  storeText?: StoreText;
 }
 
 /**
@@ -45,18 +48,44 @@ export interface TrustedCaller {
  */
 export function trustedRunCalls(caller: TrustedCaller): RunCalls {
   return {
-    start: async ({ source: _source, workflow, options, ...rest }) => {
+    start: async ({ source: _source, workflow, options, inputJson, ...rest }) => {
       const started = await caller.mutation(internal.cutover.runs.startCompiled, {
         ...rest,
+        ...(await startInput(inputJson, options, caller.storeText)),
         workflowJson: JSON.stringify(workflow),
         ...(options && { options }),
       });
       return { runId: started.runId };
     },
-    get: (workspaceId, runId) => caller.query(internal.cutover.runs.getInternal, { workspaceId, runId }),
+    get: async (workspaceId, runId) =>
+      withAllSteps(await caller.query(internal.cutover.runs.getInternal, { workspaceId, runId }), (cursor) =>
+        caller.query(internal.cutover.runs.stepsPageInternal, { workspaceId, runId, cursor }),
+      ),
     status: (workspaceId, runId) =>
       caller.query(internal.cutover.runs.statusInternal, { workspaceId, runId }),
     cancel: (workspaceId, runId) =>
       caller.mutation(internal.cutover.runs.cancelInternal, { workspaceId, runId }),
   };
+}
+
+type StepPage = { steps: NonNullable<LoadedRun>["steps"]; stepsCursor: string | null } | null;
+
+/**
+ * Returns the run with every step: `get` answers with the first page of steps (a query reads at most
+ * 16 MiB, so a wide run's steps come in pages) and `next` continues from its cursor.
+ */
+export async function withAllSteps(
+  first: LoadedRun,
+  next: (cursor: string) => Promise<StepPage>,
+): Promise<LoadedRun> {
+  if (!first) return first;
+  const steps = [...first.steps];
+  let cursor = first.stepsCursor;
+  while (cursor !== null) {
+    const page = await next(cursor);
+    if (!page) break;
+    steps.push(...page.steps);
+    cursor = page.stepsCursor;
+  }
+  return { ...first, steps, stepsCursor: null };
 }
