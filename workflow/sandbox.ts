@@ -1,6 +1,7 @@
 // What does a user's script return, without it touching the host? Transform bodies and expressions run in QuickJS, in worker threads.
 import { ErrorCode, NodeError } from "./errors.ts";
 import { engineCapBytes, graceMs, ScriptPool, type WorkerReply } from "./sandbox-pool.ts";
+import { resultsRead } from "./script-reads.ts";
 
 /** Limits for one script call, and what its Math.random and Date see. */
 export interface SandboxOptions {
@@ -134,7 +135,8 @@ async function execute(body: string, scope: ScriptScope, options: SandboxOptions
   try {
     scopeJson = JSON.stringify({
       input: scope.input,
-      results: scope.results,
+      // Only the results the script names (workflow/script-reads.ts): a node's cost does not grow with its ancestors.
+      results: resultsRead(body, scope.results),
       item: scope.item,
       index: scope.index,
     });
