@@ -8,8 +8,9 @@ import { buildReportData } from "../reports/build.ts";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../reports/render.ts";
 import type { ReportData } from "../reports/report-data.ts";
 import { reapAbandonedPairs } from "../shadow/reaper.ts";
+import { fetchNightlyReport, StoreConfigError } from "../store/index.ts";
 import { type ControlStore, utcDay } from "../store/port.ts";
-import { EXIT, UsageError } from "./exit.ts";
+import { EnvironmentError, EXIT, UsageError } from "./exit.ts";
 import { checkWritableDirectory, checkWritableFile, printJson, writeFileAtomically } from "./io.ts";
 import { parseSince } from "./since.ts";
 import { withStore } from "./store.ts";
@@ -149,6 +150,7 @@ interface ReportCommandOptions extends ReportOptions {
   json?: boolean;
   nightly?: boolean;
   outDir?: string;
+  fromDeployment?: boolean;
   failUnder?: string;
 }
 
@@ -184,6 +186,10 @@ export function registerReport(program: Command): void {
       "write <YYYY-MM-DD>.{html,md,json} and latest.* under --out-dir, compared with the previous night's report",
     )
     .option("--out-dir <dir>", "where --nightly writes its files")
+    .option(
+      "--from-deployment",
+      "print the newest nightly report the deployment's cron built (CONVEX_URL + CONVEX_DEPLOY_KEY), in --format",
+    )
     .option(
       "--fail-under <pct>",
       "exit 1 when a workflow in stage shadow or live has parity below this percentage (for CI)",
@@ -240,6 +246,36 @@ export function registerReport(program: Command): void {
       if (opts.outDir !== undefined) throw new UsageError("--out-dir is for --nightly: give --out <file>");
       const format: ReportFormat = opts.json ? "json" : opts.format;
       if (opts.out !== undefined) checkWritableFile(opts.out, "--out");
+      if (opts.fromDeployment) {
+        if (
+          opts.workflow !== undefined ||
+          opts.workspace !== undefined ||
+          cmd.getOptionValueSource("since") === "cli"
+        )
+          throw new UsageError(
+            "--from-deployment prints the deployment's whole nightly report: drop --since, --workflow and --workspace",
+          );
+        let json: string | null;
+        try {
+          json = await fetchNightlyReport();
+        } catch (err) {
+          if (err instanceof StoreConfigError) throw new EnvironmentError(err.message);
+          throw new EnvironmentError(`CONVEX_URL ${process.env.CONVEX_URL}: ${(err as Error).message}`);
+        }
+        if (json === null) {
+          process.stderr.write(
+            "cutover: the deployment has no nightly report yet (its cron builds one at 02:00 UTC)\n",
+          );
+          process.exitCode = EXIT.negative;
+          return;
+        }
+        const kept = JSON.parse(json) as ReportData;
+        const text = renderReport(kept, format);
+        if (opts.out) writeFileAtomically(opts.out, text);
+        process.stdout.write(text);
+        applyFailUnder(kept, failUnder);
+        return;
+      }
       // Pairs a crashed follow-up left waiting past their deadline are counted (as abandoned) first.
       const data = await withStore(
         async (store) => {

@@ -11,4 +11,10 @@ crons.interval("kick inngest mirror", { minutes: 1 }, internal.cutover.mirror.ki
 // without this: past the pair deadline they become abandoned and are counted in the results.
 crons.interval("reap abandoned shadow pairs", { minutes: 5 }, internal.cutover.reaper.reap, {});
 
+// The nightly parity report, from the rollups, kept by day (`cutover report --from-deployment` reads it).
+crons.daily("nightly parity report", { hourUTC: 2, minuteUTC: 0 }, internal.cutover.nightly.build, {});
+
+// The automatic rollback: live workflows whose newest pairs say so go back (actor auto-rollback).
+crons.interval("automatic rollback", { minutes: 5 }, internal.cutover.nightly.watch, {});
+
 export default crons;

@@ -2,6 +2,7 @@
 
 import { join } from "node:path";
 import { ConvexHttpClient } from "convex/browser";
+import { internal } from "../convex/_generated/api";
 import { type ConvexCaller, convexStore } from "./convex.ts";
 import { cutoverHome } from "./home.ts";
 import type { ControlStore } from "./port.ts";
@@ -24,6 +25,11 @@ export class StoreConfigError extends Error {
 export function openStore(env: NodeJS.ProcessEnv = process.env): ControlStore {
   const url = env.CONVEX_URL;
   if (!url) return openSqliteStore({ path: join(cutoverHome(env), "state.db") });
+  return convexStore(adminClient(url, env) as unknown as ConvexCaller);
+}
+
+/** Returns a client of the deployment at `url` that may call internal functions (CONVEX_DEPLOY_KEY). */
+function adminClient(url: string, env: NodeJS.ProcessEnv): ConvexHttpClient {
   const key = env.CONVEX_DEPLOY_KEY;
   if (!key) {
     throw new StoreConfigError(
@@ -38,5 +44,25 @@ export function openStore(env: NodeJS.ProcessEnv = process.env): ControlStore {
   }
   // setAdminAuth is how Convex's own CLI calls internal functions; its type is not exported.
   (client as unknown as { setAdminAuth(key: string): void }).setAdminAuth(key);
-  return convexStore(client as unknown as ConvexCaller);
+  return client;
+}
+
+/**
+ * Returns the newest nightly report the deployment's cron kept (its ReportData JSON text), or null before
+ * the first night. Needs CONVEX_URL and CONVEX_DEPLOY_KEY (StoreConfigError otherwise).
+ */
+export async function fetchNightlyReport(env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  const url = env.CONVEX_URL;
+  if (!url)
+    throw new StoreConfigError(
+      "--from-deployment reads a deployment's nightly report: set CONVEX_URL and CONVEX_DEPLOY_KEY",
+    );
+  // An admin client may call internal functions; the type says public only, as for the store's calls.
+  const client = adminClient(url, env) as unknown as {
+    action(
+      ref: typeof internal.cutover.nightly.latestJson,
+      args: Record<string, never>,
+    ): Promise<string | null>;
+  };
+  return await client.action(internal.cutover.nightly.latestJson, {});
 }

@@ -26,6 +26,7 @@ import type * as cutover_inngestRuns from "../cutover/inngestRuns.js";
 import type * as cutover_logs from "../cutover/logs.js";
 import type * as cutover_mirror from "../cutover/mirror.js";
 import type * as cutover_mirrorPoll from "../cutover/mirrorPoll.js";
+import type * as cutover_nightly from "../cutover/nightly.js";
 import type * as cutover_parity from "../cutover/parity.js";
 import type * as cutover_reaper from "../cutover/reaper.js";
 import type * as cutover_rollups from "../cutover/rollups.js";
@@ -61,6 +62,7 @@ declare const fullApi: ApiFromModules<{
   "cutover/logs": typeof cutover_logs;
   "cutover/mirror": typeof cutover_mirror;
   "cutover/mirrorPoll": typeof cutover_mirrorPoll;
+  "cutover/nightly": typeof cutover_nightly;
   "cutover/parity": typeof cutover_parity;
   "cutover/reaper": typeof cutover_reaper;
   "cutover/rollups": typeof cutover_rollups;

@@ -18,6 +18,7 @@ export const convexModules: Record<string, () => Promise<unknown>> = {
   "../../convex/cutover/mirror.ts": () => import("../../convex/cutover/mirror.ts"),
   "../../convex/cutover/mirrorPoll.ts": () => import("../../convex/cutover/mirrorPoll.ts"),
   "../../convex/cutover/parity.ts": () => import("../../convex/cutover/parity.ts"),
+  "../../convex/cutover/nightly.ts": () => import("../../convex/cutover/nightly.ts"),
   "../../convex/cutover/reaper.ts": () => import("../../convex/cutover/reaper.ts"),
   "../../convex/cutover/rollups.ts": () => import("../../convex/cutover/rollups.ts"),
   "../../convex/cutover/runOptions.ts": () => import("../../convex/cutover/runOptions.ts"),
