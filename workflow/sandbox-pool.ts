@@ -1,7 +1,12 @@
 // Who watches a running script? A small pool of worker threads per memory limit, each terminated and replaced when a call overruns.
-import { availableParallelism } from "node:os";
+
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { SANDBOX_WORKER_SOURCE } from "./sandbox-worker-source.ts";
 
 /** One script call as the worker receives it. */
 export interface WorkerCall {
@@ -52,7 +57,33 @@ interface Job {
   reject(err: Error): void;
 }
 
-const WORKER_URL = new URL("./sandbox-worker.mjs", import.meta.url);
+/**
+ * The worker's file: sandbox-worker.mjs beside this module, or — in a bundle that does not carry it, as a
+ * Convex node action's bundle does not — the same source (embedded at build time,
+ * sandbox-worker-source.ts) written once to a temporary directory, with its one package import
+ * resolved from here (quickjs-emscripten is an external package of the bundle: convex.json).
+ */
+let workerUrl: URL | undefined;
+function workerFile(): URL {
+  if (workerUrl) return workerUrl;
+  const beside = new URL("./sandbox-worker.mjs", import.meta.url);
+  if (beside.protocol === "file:" && existsSync(fileURLToPath(beside))) {
+    workerUrl = beside;
+    return workerUrl;
+  }
+  // The import names the package to the bundler (an external dependency the deployment installs) and
+  // loads it early; the worker imports it by the resolved URL.
+  void import("quickjs-emscripten").catch(() => {});
+  const quickjs = import.meta.resolve("quickjs-emscripten");
+  const dir = mkdtempSync(join(tmpdir(), "cutover-sandbox-"));
+  const file = join(dir, "sandbox-worker.mjs");
+  writeFileSync(
+    file,
+    SANDBOX_WORKER_SOURCE.replace(/from "quickjs-emscripten"/, `from ${JSON.stringify(quickjs)}`),
+  );
+  workerUrl = pathToFileURL(file);
+  return workerUrl;
+}
 const MiB = 1024 * 1024;
 /** The engine's static data and stack take about 5 MiB of its WebAssembly memory before any script runs. */
 const ENGINE_BASE_BYTES = 8 * MiB;
@@ -94,7 +125,7 @@ class Slot {
     memoryBytes: number,
   ) {
     const heapMb = Math.ceil((4 * memoryBytes) / MiB);
-    this.worker = new Worker(WORKER_URL, {
+    this.worker = new Worker(workerFile(), {
       // No loaders or flags of the parent (tsx, vitest): the worker is plain JavaScript.
       execArgv: [],
       workerData: { capBytes: engineCapBytes(memoryBytes) },
