@@ -18,7 +18,7 @@ import type { ControlStore } from "../store/port.ts";
 import { UsageError } from "./exit.ts";
 import { printJson } from "./io.ts";
 import { confirmed } from "./operator.ts";
-import { gatesFrom } from "./promote.ts";
+import { gatesFor, readGatesFile } from "./promote.ts";
 import { withStore } from "./store.ts";
 import { noteImportedWorkflow } from "./workflow-source.ts";
 
@@ -105,7 +105,8 @@ function describeState(s: FlagState | null): string {
   const overrides = Object.entries(s.workspaceOverrides).map(
     ([ws, o]) => `${ws}=${o.stage}${o.samplePct === undefined ? "" : `@${o.samplePct}%`}`,
   );
-  return `${s.stage} sample ${s.samplePct}% provider ${s.shadowProvider} budget $${s.dailyBudgetUsd}/day${overrides.length ? ` overrides ${overrides.join(",")}` : ""}`;
+  const gates = Object.entries(s.gates ?? {}).map(([k, v]) => `${k}=${v}`);
+  return `${s.stage} sample ${s.samplePct}% provider ${s.shadowProvider} budget $${s.dailyBudgetUsd}/day${overrides.length ? ` overrides ${overrides.join(",")}` : ""}${gates.length ? ` gates ${gates.join(",")}` : ""}`;
 }
 
 function describeGlobals(g: GlobalsState | null): string {
@@ -225,7 +226,14 @@ async function set(workflowId: string, rawStage: string, options: SetOptions): P
       (options.workspace !== undefined ? current?.workspaceOverrides[options.workspace]?.stage : undefined) ??
       current?.stage ??
       "convex";
-    const warnings = await moveWarnings(store, workflowId, current, from, stage, gatesFrom(options.gates));
+    const warnings = await moveWarnings(
+      store,
+      workflowId,
+      current,
+      from,
+      stage,
+      gatesFor(current, readGatesFile(options.gates)),
+    );
     for (const w of warnings) process.stderr.write(`cutover: warning: ${w}\n`);
     if (warnings.length > 0 && options.strict) {
       process.stderr.write(
@@ -239,6 +247,34 @@ async function set(workflowId: string, rawStage: string, options: SetOptions): P
         workflowId,
         expectedVersion: expected ?? current?.version ?? 0,
         next,
+        actor: actorOf(options),
+        reason,
+      }),
+    );
+    if (doc) reportWrite(current, doc, options);
+  });
+}
+
+/** Keeps promotion gates with the workflow's flag (`none` removes them: the production defaults apply). */
+async function setGates(workflowId: string, file: string, options: WriteOptions): Promise<void> {
+  const reason = reasonOf(options);
+  const expected = expectedVersionOf(options);
+  const gates = file === "none" ? undefined : readGatesFile(file);
+  await withStore(async (store) => {
+    const current = await store.getFlag(workflowId);
+    if (!current) {
+      process.stderr.write(
+        `cutover: ${workflowId} has no flag: set its stage first (flags set or promote)\n`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+    const { gates: _previous, ...rest } = flagState(current);
+    const doc = await writeOrExplain(() =>
+      store.compareAndSetFlag({
+        workflowId,
+        expectedVersion: expected ?? current.version,
+        next: gates === undefined ? rest : { ...rest, gates },
         actor: actorOf(options),
         reason,
       }),
@@ -396,6 +432,14 @@ export function registerFlags(program: Command): void {
       )
       .option("--gates <file>", "gate thresholds for those checks, as JSON over the production defaults"),
   ).action((workflowId, stage, options) => set(workflowId, stage, options));
+
+  writeOptions(
+    flags
+      .command("set-gates <workflowId> <gates>")
+      .description(
+        "keep promotion gates with the workflow's flag: a JSON file of thresholds over the production defaults, or none",
+      ),
+  ).action((workflowId, file, options) => setGates(workflowId, file, options));
 
   writeOptions(
     flags

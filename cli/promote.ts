@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { defaultFlagState, flagState } from "../flags/flag.ts";
 import { isGated, nextStage, stepsForward } from "../flags/promotion.ts";
 import { STAGES, Stage } from "../flags/stage.ts";
-import { type GateConfig, GatesConfigError, PRODUCTION_GATES, parseGates } from "../gates/config.ts";
+import { type GateConfig, GatesConfigError, GatesOverride, gatesOf, parseGates } from "../gates/config.ts";
 import { evaluateGates, type GateResult } from "../gates/evaluate.ts";
 import { evidenceFor, gateContextFor } from "../gates/from-store.ts";
 import type { ControlStore } from "../store/port.ts";
@@ -39,9 +39,9 @@ export interface PromoteOptions {
   yes?: boolean;
 }
 
-/** Returns the gate thresholds: the file's over the production defaults; UsageError (exit 2) naming the key. */
-export function gatesFrom(path: string | undefined): GateConfig {
-  if (path === undefined) return { ...PRODUCTION_GATES };
+/** Returns the thresholds a `--gates` file holds (checked), or undefined without one; UsageError (exit 2) naming the key. */
+export function readGatesFile(path: string | undefined): GatesOverride | undefined {
+  if (path === undefined) return undefined;
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
@@ -51,11 +51,20 @@ export function gatesFrom(path: string | undefined): GateConfig {
     );
   }
   try {
-    return parseGates(json);
+    parseGates(json);
+    return GatesOverride.parse(json ?? {});
   } catch (err) {
     if (err instanceof GatesConfigError) throw new UsageError(`${path}: ${err.message}`);
     throw err;
   }
+}
+
+/** Returns what a workflow is judged by: a `--gates` file over the flag's own gates over the production defaults. */
+export function gatesFor(
+  flag: { gates?: GatesOverride } | null,
+  file: GatesOverride | undefined,
+): GateConfig {
+  return parseGates(file ?? {}, gatesOf(flag));
 }
 
 /**
@@ -101,7 +110,7 @@ export async function promote(
   let gates: GateResult[] = [];
   let decision: PromoteDecision = "would-promote";
   if (isGated(to) && flag) {
-    const config = { ...gatesFrom(options.gates) };
+    const config = gatesFor(flag, readGatesFile(options.gates));
     const evaluated = evaluateGates(
       await evidenceFor(store, flag),
       config,

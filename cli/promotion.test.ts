@@ -275,4 +275,33 @@ describe("promotion, end to end through trigger with the mock provider", () => {
     expect(refused.stderr).toContain("still on convex: wf_unflagged");
     expect((await withTestStore((s) => s.getGlobals())).legacyRemoved).toBe(false);
   });
+
+  it("keeps gates with the workflow's flag: promote and status judge by them, a --gates file over them", async () => {
+    await setFlag("shadow");
+    await trigger(3);
+    const strict = await cli("promote", ID, "--json");
+    expect(JSON.parse(strict.stdout).decision).toBe("inconclusive");
+    const kept = await cli("flags", "set-gates", ID, gatesFile, "--reason", "small pilot");
+    expect(kept.code, kept.stderr).toBe(0);
+    expect((await withTestStore((s) => s.getFlag(ID)))?.gates).toEqual({
+      minPairs: 3,
+      minBakeMinutes: 0,
+      maxP95Ratio: 1000,
+    });
+    const shown = JSON.parse((await cli("status", ID, "--json")).stdout);
+    expect(shown.workflows[0].next.decision).toBe("pass");
+    // A --gates file still wins for one evaluation.
+    const tighter = join(home, "tighter.json");
+    writeFileSync(tighter, JSON.stringify({ minPairs: 50 }));
+    expect(
+      JSON.parse((await cli("promote", ID, "--gates", tighter, "--dry-run", "--json")).stdout).decision,
+    ).toBe("inconclusive");
+    const promoted = await cli("promote", ID, "--json");
+    expect(JSON.parse(promoted.stdout).decision).toBe("promoted");
+    // The promotion kept the gates; `none` removes them.
+    expect((await withTestStore((s) => s.getFlag(ID)))?.gates).toBeDefined();
+    expect((await cli("flags", "set-gates", ID, "none", "--reason", "back to defaults")).code).toBe(0);
+    expect((await withTestStore((s) => s.getFlag(ID)))?.gates).toBeUndefined();
+    expect((await cli("flags", "set-gates", ID, join(home, "missing.json"), "--reason", "x")).code).toBe(2);
+  });
 });

@@ -10,7 +10,7 @@ import type { ControlStore } from "../store/port.ts";
 import { UsageError } from "./exit.ts";
 import { printJson } from "./io.ts";
 import { gateTable, table } from "./operator.ts";
-import { gatesFrom } from "./promote.ts";
+import { gatesFor, readGatesFile } from "./promote.ts";
 import { withStore } from "./store.ts";
 
 /** One workflow's standing (the `--json` element). */
@@ -88,7 +88,7 @@ export function registerStatus(program: Command): void {
     .option("--gates <file>", "gate thresholds as JSON over the production defaults")
     .option("--json", "print { home, workflows: [...] }")
     .action(async (workflowId: string | undefined, opts: { gates?: string; json?: boolean }) => {
-      const gates = gatesFrom(opts.gates);
+      const file = readGatesFile(opts.gates);
       const statuses = await withStore(async (store) => {
         const flags = workflowId === undefined ? await store.listFlags() : [await store.getFlag(workflowId)];
         if (flags[0] === null)
@@ -96,7 +96,7 @@ export function registerStatus(program: Command): void {
             `unknown workflow ${JSON.stringify(workflowId)}: it has no flag (see cutover flags list)`,
           );
         const out: WorkflowStatus[] = [];
-        for (const flag of flags as FlagDoc[]) out.push(await statusOf(store, flag, gates));
+        for (const flag of flags as FlagDoc[]) out.push(await statusOf(store, flag, gatesFor(flag, file)));
         return out;
       });
       const home = process.env.CONVEX_URL ? `deployment ${process.env.CONVEX_URL}` : cutoverHome();

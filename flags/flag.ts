@@ -1,5 +1,6 @@
 // What does a workflow's flag say, and what do the global switches say? The documents the store keeps.
 import { z } from "zod";
+import { GatesOverride } from "../gates/config.ts";
 import { FlagValidationError } from "./errors.ts";
 import { Stage } from "./stage.ts";
 
@@ -26,6 +27,8 @@ export const FlagState = z
     /** Live shadow spend allowed per UTC day; 0 means a live-mode shadow never runs. */
     dailyBudgetUsd: z.number().min(0).finite(),
     workspaceOverrides: z.record(Id, WorkspaceOverride),
+    /** The promotion gates this workflow is judged by, over the production defaults (gates/config.ts). */
+    gates: GatesOverride.optional(),
   })
   .strict();
 export type FlagState = z.infer<typeof FlagState>;
@@ -101,6 +104,7 @@ export function flagState(doc: FlagDoc): FlagState {
     shadowProvider: doc.shadowProvider,
     dailyBudgetUsd: doc.dailyBudgetUsd,
     workspaceOverrides: doc.workspaceOverrides,
+    ...(doc.gates !== undefined && { gates: doc.gates }),
   };
 }
 

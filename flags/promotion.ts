@@ -53,3 +53,28 @@ export function previousStage(flag: FlagDoc, audit: readonly AuditEntry[]): Stag
   const i = STAGES.indexOf(flag.stage);
   return i > 0 ? STAGES[i - 1] : null;
 }
+
+/** Returns the part of a flag state that decides how runs are routed and shadowed. */
+function routing(state: FlagState): string {
+  return JSON.stringify([state.stage, state.samplePct, state.shadowProvider, state.workspaceOverrides]);
+}
+
+/**
+ * Returns the first flag version of the current experiment: the oldest version, going back from the
+ * current one without a gap, whose state routed runs as the current one does (stage, sample, shadow
+ * provider, overrides). Changes of gates or budget alone do not start a new experiment.
+ */
+export function experimentSince(flag: FlagDoc, audit: readonly AuditEntry[]): number {
+  const current = routing(flag);
+  let since = flag.version;
+  for (let i = audit.length - 1; i >= 0; i--) {
+    const entry = audit[i];
+    if (entry.workflowId !== flag.workflowId || entry.version > since) continue;
+    if (entry.version !== since) break;
+    if (routing(entry.to as FlagState) !== current) break;
+    const from = entry.from as FlagState | null;
+    if (!from || routing(from) !== current) break;
+    since = entry.version - 1;
+  }
+  return Math.max(since, 1);
+}

@@ -23,7 +23,8 @@ export const PRODUCTION_GATES: Readonly<GateConfig> = Object.freeze({
   minBakeMinutes: 24 * 60,
 });
 
-const GatesFile = z.strictObject({
+/** The gates a workflow's flag may keep, or a `--gates` file may hold: any of the five thresholds. */
+export const GatesOverride = z.strictObject({
   minPairs: z.number().int().min(1).max(10_000_000).optional(),
   minParityPct: z.number().min(0).max(100).optional(),
   maxErrorRateDeltaPct: z.number().min(0).max(100).optional(),
@@ -39,9 +40,19 @@ export class GatesConfigError extends Error {
   }
 }
 
+export type GatesOverride = z.infer<typeof GatesOverride>;
+
+/** Returns the thresholds a workflow is judged by: the flag's own over the production defaults. */
+export function gatesOf(flag: { gates?: GatesOverride } | null): GateConfig {
+  const out: GateConfig = { ...PRODUCTION_GATES };
+  for (const [key, value] of Object.entries(flag?.gates ?? {}))
+    if (value !== undefined) out[key as keyof GateConfig] = value;
+  return out;
+}
+
 /** Returns `base` with the document's thresholds over it; throws GatesConfigError naming the first bad key. */
 export function parseGates(json: unknown, base: Readonly<GateConfig> = PRODUCTION_GATES): GateConfig {
-  const parsed = GatesFile.safeParse(json ?? {});
+  const parsed = GatesOverride.safeParse(json ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     if (issue.code === "unrecognized_keys")

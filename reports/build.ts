@@ -7,7 +7,7 @@ import type { FlagDoc } from "../flags/flag.ts";
 import { isGated, nextStage } from "../flags/promotion.ts";
 import { DEFAULT_WORKSPACE } from "../flags/route.ts";
 import type { Stage } from "../flags/stage.ts";
-import { type GateConfig, PRODUCTION_GATES } from "../gates/config.ts";
+import { type GateConfig, gatesOf } from "../gates/config.ts";
 import { evaluateGates } from "../gates/evaluate.ts";
 import { evidenceFor, gateContextFor } from "../gates/from-store.ts";
 import { type DailyRollup, mergeRollups, sideSketch } from "../rollups/daily.ts";
@@ -275,7 +275,7 @@ export async function buildReportData(
     const readyKey = JSON.stringify([acc.workflowId, stage]);
     let ready = readiness.get(readyKey);
     if (!ready) {
-      ready = await readinessOf(store, flag, stage, PRODUCTION_GATES, now);
+      ready = await readinessOf(store, flag, stage, gatesOf(flag), now);
       readiness.set(readyKey, ready);
     }
     const total = acc.total;

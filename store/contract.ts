@@ -90,6 +90,18 @@ export function describeStoreContract(
     });
 
     describe("flags", () => {
+      it("keeps a workflow's promotion gates with its flag", async () => {
+        const gates = { minPairs: 5, maxP95Ratio: 2 };
+        const doc = await store.compareAndSetFlag(flagWrite({ next: state({ stage: "shadow", gates }) }));
+        expect(doc.gates).toEqual(gates);
+        expect((await store.getFlag("wf1"))?.gates).toEqual(gates);
+        const without = await store.compareAndSetFlag(
+          flagWrite({ expectedVersion: 1, next: state({ stage: "shadow" }) }),
+        );
+        expect(without.gates).toBeUndefined();
+        expect((await store.listAudit("wf1"))[0].to).toMatchObject({ gates });
+      });
+
       it("has no flag, no audit and default globals when empty", async () => {
         expect(await store.getFlag("wf1")).toBeNull();
         expect(await store.listFlags()).toEqual([]);

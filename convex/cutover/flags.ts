@@ -22,6 +22,7 @@ function toFlagDoc(d: Doc<"cutover_flags">): FlagDoc {
     shadowProvider: d.shadowProvider,
     dailyBudgetUsd: d.dailyBudgetUsd,
     workspaceOverrides,
+    ...(d.gates !== undefined && { gates: d.gates }),
     version: d.version,
     updatedAt: d.updatedAt,
     updatedBy: d.updatedBy,

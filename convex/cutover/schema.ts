@@ -201,6 +201,16 @@ export const cutoverTables = {
         samplePct: v.optional(v.number()),
       }),
     ),
+    /** The promotion gates of this workflow over the production defaults (gates/config.ts). */
+    gates: v.optional(
+      v.object({
+        minPairs: v.optional(v.number()),
+        minParityPct: v.optional(v.number()),
+        maxErrorRateDeltaPct: v.optional(v.number()),
+        maxP95Ratio: v.optional(v.number()),
+        minBakeMinutes: v.optional(v.number()),
+      }),
+    ),
     version: v.number(),
     updatedAt: v.string(),
     updatedBy: v.string(),
