@@ -1,7 +1,6 @@
 // How does an operator read and change a workflow's flag, or pull the global kill switch? `cutover flags ...`.
 import type { Command } from "commander";
 import { applyFlagChange, clearWorkspaceOverride, type FlagChange } from "../flags/edit.ts";
-import { FlagConflictError, FlagRefusedError, FlagValidationError } from "../flags/errors.ts";
 import {
   type FlagDoc,
   type FlagState,
@@ -17,7 +16,7 @@ import { STAGES, Stage } from "../flags/stage.ts";
 import type { ControlStore } from "../store/port.ts";
 import { UsageError } from "./exit.ts";
 import { printJson } from "./io.ts";
-import { confirmed } from "./operator.ts";
+import { actorOf, confirmed, reasonOf, table, writeOrExplain } from "./operator.ts";
 import { gatesFor, readGatesFile } from "./promote.ts";
 import { withStore } from "./store.ts";
 import { noteImportedWorkflow } from "./workflow-source.ts";
@@ -36,18 +35,6 @@ interface SetOptions extends WriteOptions {
   shadowProvider?: string;
   budgetUsd?: string;
   workspace?: string;
-}
-
-/** Returns who is changing the flag: --actor, else $USER, else "operator". */
-function actorOf(options: WriteOptions): string {
-  return options.actor?.trim() || process.env.USER || "operator";
-}
-
-function reasonOf(options: WriteOptions): string {
-  const reason = options.reason?.trim();
-  if (!reason)
-    throw new UsageError('--reason is required: every flag change needs a reason (--reason "...")');
-  return reason;
 }
 
 function numberOption(name: string, raw: string | undefined, min: number, max = Number.POSITIVE_INFINITY) {
@@ -80,26 +67,6 @@ function onOff(raw: string, what: string): boolean {
   throw new UsageError(`${what} takes on or off, got "${raw}"`);
 }
 
-/** Runs a compare-and-set; conflicts and refusals are a negative answer (exit 1), bad input a usage error. */
-async function writeOrExplain<T>(write: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await write();
-  } catch (err) {
-    if (err instanceof FlagValidationError) throw new UsageError(err.message);
-    if (err instanceof FlagConflictError || err instanceof FlagRefusedError) {
-      process.stderr.write(`cutover: ${err.message}\n`);
-      if (err instanceof FlagConflictError) {
-        process.stderr.write(
-          "cutover: nothing was written; re-read the flag and retry with the current version\n",
-        );
-      }
-      process.exitCode = 1;
-      return undefined;
-    }
-    throw err;
-  }
-}
-
 function describeState(s: FlagState | null): string {
   if (!s) return "(no flag: convex)";
   const overrides = Object.entries(s.workspaceOverrides).map(
@@ -122,18 +89,6 @@ function describeAuditSide(workflowId: string, s: FlagState | GlobalsState | nul
 
 function globalsLine(g: Globals): string {
   return `kill switch: ${g.killSwitch ? "ON (everything runs on convex only)" : "off"} · legacy executor: ${g.legacyRemoved ? "removed (nothing routes to convex)" : "present"} · globals version ${g.version}`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c]))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
 }
 
 async function list(store: ControlStore, options: { json?: boolean }): Promise<void> {

@@ -12,7 +12,10 @@ import {
   type NodeConfig,
   stepLabel,
 } from "./compiled.ts";
-import { type GraphEdge, type GraphNode, type GraphParts, readGraphParts } from "./document.ts";
+import { type GraphEdge, type GraphNode, type GraphParts, readGraphParts, slug } from "./document.ts";
+
+export { slug } from "./document.ts";
+
 import { compareIds, orderGraph } from "./graph-order.ts";
 import { hasJsonType, inputSchemaFromVariables, variableJsonType } from "./input.ts";
 import { compileLegacy } from "./legacy/compile.ts";
@@ -311,17 +314,4 @@ function checkVariables(parts: GraphParts, issues: IssueList): void {
 
 function compareIncoming(a: Incoming, b: Incoming): number {
   return compareIds(a.from, b.from) || compareIds(a.handle ?? "", b.handle ?? "");
-}
-
-/** Returns a workflow id from a name: lowercase letters, digits and dashes ("Support triage!" → "support-triage"). */
-export function slug(name: string): string {
-  return (
-    name
-      .normalize("NFKD")
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-+|-+$/g, "")
-      .slice(0, 64)
-      .replace(/-+$/, "") || "workflow"
-  );
 }

@@ -8,7 +8,7 @@ import {
   type LegacyInputConfig,
   stepLabel,
 } from "../compiled.ts";
-import { checkDepth, isPlainObject } from "../document.ts";
+import { checkDepth, isPlainObject, slug } from "../document.ts";
 import { orderGraph } from "../graph-order.ts";
 import {
   ValidationCode as Code,
@@ -98,16 +98,7 @@ export function workflowIdOf(doc: Record<string, unknown>): string {
     const v = doc[key];
     if (typeof v === "string" && v.trim() !== "") return v;
   }
-  const name = typeof doc.name === "string" ? doc.name : "";
-  return (
-    name
-      .normalize("NFKD")
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-+|-+$/g, "")
-      .slice(0, 64)
-      .replace(/-+$/, "") || "workflow"
-  );
+  return slug(typeof doc.name === "string" ? doc.name : "");
 }
 
 /** Returns the nodes the legacy can see (an id and a type), reporting ids no executor can carry. */
