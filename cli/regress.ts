@@ -1,7 +1,6 @@
 // Do the team's workflows still do what they did? `cutover regress`: the corpus on both executors, mocked providers, a CI gate.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { Presets, SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import type { ExecutorName } from "../executors/records.ts";
 import { CorpusError } from "../regress/corpus.ts";
@@ -10,6 +9,7 @@ import { type RecordOptions, recordCase } from "../regress/record.ts";
 import { type CaseResult, type RegressOptions, runRegress } from "../regress/runner.ts";
 import { summaryTable, updatesText } from "../regress/summary.ts";
 import { EXIT, UsageError } from "./exit.ts";
+import { barShown, startProgress } from "./progress.ts";
 
 export const DEFAULT_CORPUS = "regress/corpus";
 
@@ -49,35 +49,25 @@ function writeWhole(path: string, text: string): void {
   }
 }
 
-/** Returns the progress callbacks: a bar on a TTY, one plain line per finished case otherwise. */
+/** Returns the progress callbacks: a bar on a TTY (cli/progress.ts), one plain line per finished case otherwise. */
 function progress(total: number): { onCase: RegressOptions["onCase"]; stop: () => void } {
-  const plain = (results: CaseResult[]) => {
-    for (const r of results) {
-      const line = r.ok
-        ? `pass ${r.case} (${r.executor})`
-        : `FAIL ${r.case} (${r.executor}): ${r.reasons[0]}`;
-      process.stderr.write(`${line}\n`);
-    }
-  };
-  if (!process.stderr.isTTY) {
-    return { onCase: (e) => e.kind === "end" && plain(e.results ?? []), stop: () => {} };
-  }
-  const bar = new SingleBar(
-    {
-      format: "regress [{bar}] {value}/{total} cases | {failed} failed | {last}",
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: true,
-    },
-    Presets.shades_classic,
-  );
+  const bar = startProgress("regress", total, "cases");
+  const plain = !barShown();
   let failed = 0;
-  bar.start(total, 0, { failed, last: "" });
   return {
     onCase: (e) => {
       if (e.kind !== "end") return;
-      if (e.results?.some((r) => !r.ok)) failed++;
-      bar.increment(1, { failed, last: e.name });
+      const results: CaseResult[] = e.results ?? [];
+      if (results.some((r) => !r.ok)) failed++;
+      if (plain) {
+        for (const r of results) {
+          bar.line(
+            r.ok ? `pass ${r.case} (${r.executor})` : `FAIL ${r.case} (${r.executor}): ${r.reasons[0]}`,
+            "stderr",
+          );
+        }
+      }
+      bar.tick(`${failed} failed | ${e.name}`);
     },
     stop: () => bar.stop(),
   };

@@ -70,7 +70,7 @@ export async function mirrorOpenRuns(
         } catch (err) {
           // One unreadable run must not stop the others; it is tried again next pass.
           result.failed++;
-          logger.warn({ runId, err: String(err) }, "mirroring a run failed");
+          logger.warn({ runId, err }, "mirroring a run failed");
         }
         if (open && now() - createdAt > maxOpenMs) {
           logger.warn({ runId }, "giving up mirroring a run that has been open too long");
