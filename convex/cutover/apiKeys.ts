@@ -9,6 +9,7 @@ const scopes = v.array(v.union(v.literal("runs:read"), v.literal("runs:write")))
 /** Stores a key by its hash; run by `issue`, or by a trusted process that made the key itself. */
 export const register = internalMutation({
   args: { workspaceId: v.string(), name: v.string(), keyHash: v.string(), scopes },
+  returns: v.id("cutover_apiKeys"),
   handler: async (ctx, args) => {
     const existing = await ctx.db
       .query("cutover_apiKeys")
@@ -26,6 +27,7 @@ export const register = internalMutation({
  */
 export const issue = internalAction({
   args: { workspaceId: v.string(), name: v.string(), scopes: v.optional(scopes) },
+  returns: v.object({ key: v.string(), workspaceId: v.string(), scopes: v.array(v.string()) }),
   handler: async (ctx, args): Promise<{ key: string; workspaceId: string; scopes: string[] }> => {
     const bytes = crypto.getRandomValues(new Uint8Array(24));
     const key = `cvx_${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
@@ -47,6 +49,12 @@ export const issue = internalAction({
  */
 export const rotate = internalAction({
   args: { workspaceId: v.string(), name: v.string(), scopes: v.optional(scopes) },
+  returns: v.object({
+    key: v.string(),
+    workspaceId: v.string(),
+    scopes: v.array(v.string()),
+    revoked: v.number(),
+  }),
   handler: async (
     ctx,
     args,
@@ -71,6 +79,7 @@ export const rotate = internalAction({
 /** Returns the scopes of the newest live key of that name in the workspace, or null. */
 export const liveScopes = internalQuery({
   args: { workspaceId: v.string(), name: v.string() },
+  returns: v.union(v.array(v.string()), v.null()),
   handler: async (ctx, args) => {
     const keys = await ctx.db
       .query("cutover_apiKeys")
@@ -84,6 +93,7 @@ export const liveScopes = internalQuery({
 /** Revokes every key of a workspace with that name; returns how many. */
 export const revoke = internalMutation({
   args: { workspaceId: v.string(), name: v.string() },
+  returns: v.number(),
   handler: async (ctx, args) => {
     const keys = await ctx.db
       .query("cutover_apiKeys")

@@ -22,6 +22,7 @@ export const start = internalAction({
     trigger,
     provider: v.optional(v.string()),
   },
+  returns: v.any(),
   handler: async (ctx, args): Promise<StartOutcome> => startRun(ctx, args),
 });
 
@@ -37,6 +38,7 @@ export const followShadow = internalAction({
     routeJson: v.string(),
     clockMs: v.optional(v.number()),
   },
+  returns: v.union(v.object({ pairId: v.string(), verdict: v.string() }), v.null()),
   handler: async (ctx, args): Promise<{ pairId: string; verdict: string } | null> => {
     const result = await follow(ctx, args);
     return result && { pairId: result.pairId, verdict: result.verdict };

@@ -59,6 +59,7 @@ function toGlobals(d: Doc<"cutover_flagGlobals"> | null): Globals {
 /** Returns the workflow's flag as JSON text, or null. */
 export const get = internalQuery({
   args: { workflowId: v.string() },
+  returns: v.union(v.string(), v.null()),
   handler: async (ctx, { workflowId }) => {
     const row = await flagRow(ctx, workflowId);
     return row ? JSON.stringify(toFlagDoc(row)) : null;
@@ -68,6 +69,7 @@ export const get = internalQuery({
 /** Returns every flag as JSON text, ordered by workflowId. */
 export const list = internalQuery({
   args: {},
+  returns: v.any(),
   handler: async (ctx) => {
     const rows = await ctx.db.query("cutover_flags").collect();
     return rows
@@ -80,12 +82,14 @@ export const list = internalQuery({
 /** Returns the global document (version 0 while never written). */
 export const getGlobals = internalQuery({
   args: {},
+  returns: v.any(),
   handler: async (ctx) => toGlobals(await globalsRow(ctx)),
 });
 
 /** Returns the workflow's audit entries as JSON text, oldest first. */
 export const listAudit = internalQuery({
   args: { workflowId: v.string(), limit: v.number() },
+  returns: v.array(v.string()),
   handler: async (ctx, { workflowId, limit }) => {
     const rows = await ctx.db
       .query("cutover_flagAudit")
@@ -110,6 +114,7 @@ const writeArgs = {
 /** Returns { ok, docJson } after writing the flag and its audit entry, or { ok: false, failure }. */
 export const compareAndSet = internalMutation({
   args: { workflowId: v.string(), ...writeArgs },
+  returns: v.any(),
   handler: async (ctx, { nextJson, ...write }) => {
     const row = await flagRow(ctx, write.workflowId);
     try {
@@ -137,6 +142,7 @@ export const compareAndSet = internalMutation({
 /** Returns { ok, doc } after writing the global document and its audit entry, or { ok: false, failure }. */
 export const compareAndSetGlobals = internalMutation({
   args: writeArgs,
+  returns: v.any(),
   handler: async (ctx, { nextJson, ...write }) => {
     const row = await globalsRow(ctx);
     const flags = (await ctx.db.query("cutover_flags").collect()).map(toFlagDoc);

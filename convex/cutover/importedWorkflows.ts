@@ -32,6 +32,7 @@ async function rowOf(ctx: QueryCtx, workspaceId: string, workflowId: string) {
 /** Stores a checked batch in one transaction; returns per row imported, updated or unchanged. */
 export const put = internalMutation({
   args: { rows: v.array(row), at: v.string() },
+  returns: v.any(),
   handler: async (ctx, { rows, at }) => {
     const outcomes: ImportOutcome[] = [];
     for (const next of rows) {
@@ -50,6 +51,7 @@ export const put = internalMutation({
 /** Returns the workspace's imported workflow, or null. */
 export const get = internalQuery({
   args: { workspaceId: v.string(), workflowId: v.string() },
+  returns: v.any(),
   handler: async (ctx, { workspaceId, workflowId }) => {
     const d = await rowOf(ctx, workspaceId, workflowId);
     return d ? toImported(d) : null;
@@ -59,6 +61,7 @@ export const get = internalQuery({
 /** Returns the imported workflow in every workspace that has this id, ordered by workspaceId. */
 export const find = internalQuery({
   args: { workflowId: v.string() },
+  returns: v.any(),
   handler: async (ctx, { workflowId }) => {
     const rows = await ctx.db
       .query("cutover_importedWorkflows")
@@ -71,6 +74,7 @@ export const find = internalQuery({
 /** Returns one page of imported workflows without their documents, by workspaceId then workflowId. */
 export const list = internalQuery({
   args: { workspaceId: v.optional(v.string()), paginationOpts: paginationOptsValidator },
+  returns: v.any(),
   handler: async (ctx, { workspaceId, paginationOpts }) => {
     const table = ctx.db.query("cutover_importedWorkflows");
     const q =

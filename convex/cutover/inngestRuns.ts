@@ -8,6 +8,16 @@ import { ensureWorkflowVersion, prefixed } from "./runs";
 /** Returns the entry with its compiled workflow (JSON text), or null when the workspace has no such run. */
 export const get = internalQuery({
   args: { workspaceId: v.string(), runId: v.string() },
+  returns: v.union(
+    v.object({
+      eventId: v.string(),
+      inngestRunId: v.optional(v.string()),
+      provider: v.optional(v.string()),
+      metaJson: v.string(),
+      compiledJson: v.string(),
+    }),
+    v.null(),
+  ),
   handler: async (ctx, args) => {
     const entry = await ctx.db
       .query("cutover_inngestRuns")
@@ -49,6 +59,7 @@ export const put = internalMutation({
     workflowJson: v.string(),
     kickMirror: v.boolean(),
   },
+  returns: v.null(),
   handler: async (ctx, args): Promise<void> => {
     const meta = JSON.parse(args.metaJson) as { input?: unknown; redactPaths?: string[] };
     const metaJson = JSON.stringify({

@@ -6,6 +6,14 @@ import { requireWorkspace } from "./auth";
 /** Returns the run's log lines, oldest first (empty when the workspace has no such run). */
 export const list = query({
   args: { apiKey: v.string(), workspaceId: v.string(), runId: v.string() },
+  returns: v.array(
+    v.object({
+      at: v.number(),
+      level: v.union(v.literal("info"), v.literal("warn"), v.literal("error")),
+      message: v.string(),
+      step: v.optional(v.string()),
+    }),
+  ),
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
     const lines = await ctx.db

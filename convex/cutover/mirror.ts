@@ -71,6 +71,7 @@ export const upsertRun = internalMutation({
     finishedAt: v.optional(v.number()),
     shadow: v.optional(v.object({ pairId: v.string(), of: v.string() })),
   },
+  returns: v.null(),
   handler: async (ctx, args): Promise<void> => {
     const next = {
       status: args.status,
@@ -127,6 +128,7 @@ export const upsertStep = internalMutation({
     startedAt: v.optional(v.number()),
     finishedAt: v.optional(v.number()),
   },
+  returns: v.null(),
   handler: async (ctx, args): Promise<void> => {
     if (!(await mirroredRun(ctx, args.workspaceId, args.runId)))
       throw new Error(`mirror: step ${args.name} of run ${args.runId} arrived before its run`);
@@ -173,6 +175,7 @@ export const appendLogOnce = internalMutation({
     message: v.string(),
     step: v.optional(v.string()),
   },
+  returns: v.null(),
   handler: async (ctx, args): Promise<void> => {
     if (!(await mirroredRun(ctx, args.workspaceId, args.runId)))
       throw new Error(`mirror: a log line of run ${args.runId} arrived before its run`);
@@ -196,6 +199,7 @@ export const appendLogOnce = internalMutation({
 /** Returns up to `limit` runs still open in the mirror, least recently polled first. */
 export const openEntries = internalQuery({
   args: { limit: v.number() },
+  returns: v.array(v.object({ workspaceId: v.string(), runId: v.string(), createdAt: v.number() })),
   handler: async (ctx, args): Promise<{ workspaceId: string; runId: string; createdAt: number }[]> => {
     const entries = await ctx.db
       .query("cutover_inngestRuns")
@@ -208,6 +212,7 @@ export const openEntries = internalQuery({
 /** Records a poll of the run; `open: false` takes it off the poller's list. */
 export const markPolled = internalMutation({
   args: { workspaceId: v.string(), runId: v.string(), open: v.boolean(), at: v.number() },
+  returns: v.null(),
   handler: async (ctx, args): Promise<void> => {
     const entry = await ctx.db
       .query("cutover_inngestRuns")
@@ -253,6 +258,7 @@ export async function kickPoller(ctx: MutationCtx): Promise<boolean> {
 
 export const kick = internalMutation({
   args: {},
+  returns: v.boolean(),
   handler: async (ctx): Promise<boolean> => await kickPoller(ctx),
 });
 
@@ -262,6 +268,7 @@ export const kick = internalMutation({
  */
 export const continuePoll = internalMutation({
   args: { intervalMs: v.number() },
+  returns: v.boolean(),
   handler: async (ctx, args): Promise<boolean> => {
     const held = await lease(ctx);
     if (!(await anyOpen(ctx))) {

@@ -1,5 +1,6 @@
 "use node";
 // When does the mirror poll Inngest? A scheduled action that mirrors open runs, then reschedules itself while any stay open.
+import { v } from "convex/values";
 import { mirrorOpenRuns } from "../../executors/inngest/mirror-poll.ts";
 import { internal } from "../_generated/api";
 import { internalAction } from "../_generated/server";
@@ -13,6 +14,7 @@ function intervalMs(): number {
 /** One pass; the next is scheduled by mirror.continuePoll, which ends the chain once no run is open. */
 export const poll = internalAction({
   args: {},
+  returns: v.object({ polled: v.number(), closed: v.number(), failed: v.number(), again: v.boolean() }),
   handler: async (ctx): Promise<{ polled: number; closed: number; failed: number; again: boolean }> => {
     const client = {
       query: (ref: any, args: any) => ctx.runQuery(ref, args),

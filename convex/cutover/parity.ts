@@ -8,6 +8,7 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { internalMutation, internalQuery } from "../_generated/server";
 import { foldResult } from "./rollups";
 import { shadowPairFields } from "./schema";
+import { shadowPair } from "./validators";
 
 const role = v.union(v.literal("primary"), v.literal("shadow"));
 
@@ -26,6 +27,7 @@ function pairOut(p: NonNullable<Awaited<ReturnType<typeof pairRow>>>) {
 /** Returns { created: false } and changes nothing when the pair is already stored. */
 export const putPair = internalMutation({
   args: shadowPairFields,
+  returns: v.object({ created: v.boolean() }),
   handler: async (ctx, pair) => {
     if (await pairRow(ctx, pair.pairId)) return { created: false };
     await ctx.db.insert("cutover_shadowPairs", pair);
@@ -36,6 +38,7 @@ export const putPair = internalMutation({
 /** Returns the pair, or null when absent or in another workspace than the one given. */
 export const getPair = internalQuery({
   args: { pairId: v.string(), workspaceId: v.optional(v.string()) },
+  returns: v.union(shadowPair, v.null()),
   handler: async (ctx, { pairId, workspaceId }) => {
     const p = await pairRow(ctx, pairId);
     if (!p || (workspaceId !== undefined && p.workspaceId !== workspaceId)) return null;
@@ -51,6 +54,7 @@ export const updatePair = internalMutation({
     status: v.optional(v.string()),
     shadowRunId: v.optional(v.union(v.string(), v.null())),
   },
+  returns: v.union(shadowPair, v.null()),
   handler: async (ctx, { pairId, workspaceId, ...patch }) => {
     const p = await pairRow(ctx, pairId);
     if (!p || p.workspaceId !== workspaceId) return null;
@@ -65,6 +69,7 @@ export const updatePair = internalMutation({
  */
 export const claimStalePairs = internalMutation({
   args: { olderThan: v.string(), limit: v.number() },
+  returns: v.array(shadowPair),
   handler: async (ctx, { olderThan, limit }) => {
     const stale = await ctx.db
       .query("cutover_shadowPairs")
@@ -109,6 +114,10 @@ async function joinChunks(ctx: QueryCtx, owner: string, count: number): Promise<
 /** Stores or replaces one side's record; returns an error message when the pair is absent or elsewhere. */
 export const putRunRecord = internalMutation({
   args: { pairId: v.string(), role, workspaceId: v.string(), runId: v.string(), recordJson: v.string() },
+  returns: v.union(
+    v.object({ ok: v.literal(true) }),
+    v.object({ ok: v.literal(false), field: v.string(), message: v.string() }),
+  ),
   handler: async (ctx, args) => {
     const p = await pairRow(ctx, args.pairId);
     if (!p) return { ok: false as const, field: "pairId", message: `no stored pair ${args.pairId}` };
@@ -142,6 +151,7 @@ export const putRunRecord = internalMutation({
 /** Returns both sides' records as JSON text (null where not stored), scoped to the workspace when given. */
 export const getRunRecords = internalQuery({
   args: { pairId: v.string(), workspaceId: v.optional(v.string()) },
+  returns: v.object({ primary: v.union(v.string(), v.null()), shadow: v.union(v.string(), v.null()) }),
   handler: async (ctx, { pairId, workspaceId }) => {
     const rows = await ctx.db
       .query("cutover_pairRuns")
@@ -168,6 +178,7 @@ const resultRow = v.object({
 /** Stores pairs' results in one transaction, each replacing an earlier one for the same pair. */
 export const putResults = internalMutation({
   args: { results: v.array(resultRow) },
+  returns: v.null(),
   handler: async (ctx, { results }) => {
     for (const row of results) {
       const existing = await ctx.db
@@ -189,6 +200,7 @@ export const putResults = internalMutation({
 /** Returns the pair's result as JSON text, or null. */
 export const getResult = internalQuery({
   args: { pairId: v.string(), workspaceId: v.optional(v.string()) },
+  returns: v.union(v.string(), v.null()),
   handler: async (ctx, { pairId, workspaceId }) => {
     const r = await ctx.db
       .query("cutover_parityResults")
@@ -208,6 +220,7 @@ export const listResults = internalQuery({
     verdict: v.optional(v.string()),
     paginationOpts: paginationOptsValidator,
   },
+  returns: v.any(),
   handler: async (ctx, { workspaceId, workflowId, since, verdict, paginationOpts }) => {
     const table = ctx.db.query("cutover_parityResults");
     const ws = workspaceId;
@@ -244,6 +257,7 @@ export const listResults = internalQuery({
 /** Adds to the workflow's shadow spend for the UTC day; returns the new total. */
 export const addSpend = internalMutation({
   args: { workflowId: v.string(), day: v.string(), usd: v.number() },
+  returns: v.number(),
   handler: async (ctx, { workflowId, day, usd }) => {
     const row = await ctx.db
       .query("cutover_shadowSpend")
@@ -261,6 +275,7 @@ export const addSpend = internalMutation({
 /** Returns the workflow's shadow spend for the UTC day, 0 when none. */
 export const getSpend = internalQuery({
   args: { workflowId: v.string(), day: v.string() },
+  returns: v.number(),
   handler: async (ctx, { workflowId, day }) => {
     const row = await ctx.db
       .query("cutover_shadowSpend")

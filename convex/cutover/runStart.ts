@@ -36,6 +36,7 @@ export const start = action({
     sideEffectOutputsJson: v.optional(v.string()),
     replayJson: v.optional(v.string()),
   },
+  returns: v.object({ runId: v.string(), created: v.boolean(), status: v.string() }),
   handler: async (ctx, args): Promise<{ runId: string; created: boolean; status: string }> => {
     const auth = await ctx.runQuery(internal.cutover.triggers.authorize, {
       apiKey: args.apiKey,

@@ -14,6 +14,7 @@ import {
 import { requireWorkspace } from "./auth";
 import { resolveRunOptions, runOptionsValidator } from "./runOptions";
 import { recordError } from "./schema";
+import { docOf, nullable, stepPageFields } from "./validators";
 
 const TERMINAL = new Set(["completed", "failed", "canceled"]);
 
@@ -56,6 +57,7 @@ export const startArgs = {
  */
 export const startCompiled = internalMutation({
   args: startArgs,
+  returns: v.object({ runId: v.string(), created: v.boolean(), status: v.string() }),
   handler: async (ctx, args) => {
     // Run ids are the workspace's own: another tenant's run with the same id is another run, and
     // nothing here says whether one exists.
@@ -151,6 +153,7 @@ async function stepPage(ctx: QueryCtx, workspaceId: string, runId: string, curso
 /** Returns the run and its first page of steps, or null when the workspace has no such run. */
 export const get = query({
   args: { apiKey: v.string(), workspaceId: v.string(), runId: v.string() },
+  returns: nullable(v.object({ run: docOf("cutover_runs"), ...stepPageFields })),
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
     return await runWithSteps(ctx, args.workspaceId, args.runId);
@@ -160,6 +163,7 @@ export const get = query({
 /** `get` for this deployment's own code (the router's actions), which holds no key. */
 export const getInternal = internalQuery({
   args: { workspaceId: v.string(), runId: v.string() },
+  returns: nullable(v.object({ run: docOf("cutover_runs"), ...stepPageFields })),
   handler: (ctx, args) => runWithSteps(ctx, args.workspaceId, args.runId),
 });
 
@@ -168,6 +172,7 @@ const pageArgs = { workspaceId: v.string(), runId: v.string(), cursor: v.string(
 /** The next page of a run's steps after `get`'s (or a previous page's) `stepsCursor`. */
 export const stepsPage = query({
   args: { apiKey: v.string(), ...pageArgs },
+  returns: nullable(v.object(stepPageFields)),
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
     if (!(await runInWorkspace(ctx, args.workspaceId, args.runId))) return null;
@@ -178,6 +183,7 @@ export const stepsPage = query({
 /** `stepsPage` for this deployment's own code. */
 export const stepsPageInternal = internalQuery({
   args: pageArgs,
+  returns: nullable(v.object(stepPageFields)),
   handler: async (ctx, args) => {
     if (!(await runInWorkspace(ctx, args.workspaceId, args.runId))) return null;
     return await stepPage(ctx, args.workspaceId, args.runId, args.cursor);
@@ -187,6 +193,7 @@ export const stepsPageInternal = internalQuery({
 /** The unredacted input the executing action runs with: inline, or a file-storage id. */
 export const executionInput = internalQuery({
   args: { run: v.id("cutover_runs") },
+  returns: v.union(v.object({ ref: v.id("_storage") }), v.object({ json: v.string() }), v.null()),
   handler: async (ctx, args) => {
     const run = await ctx.db.get(args.run);
     if (!run) return null;
@@ -206,6 +213,7 @@ async function dropExecutionInput(ctx: MutationCtx, run: Doc<"cutover_runs">): P
 /** Returns the run's status alone (what a waiter polls), or null when the workspace has no such run. */
 export const status = query({
   args: { apiKey: v.string(), workspaceId: v.string(), runId: v.string() },
+  returns: v.union(v.string(), v.null()),
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
     return (await runInWorkspace(ctx, args.workspaceId, args.runId))?.status ?? null;
@@ -215,6 +223,7 @@ export const status = query({
 /** `status` for this deployment's own code, which holds no key. */
 export const statusInternal = internalQuery({
   args: { workspaceId: v.string(), runId: v.string() },
+  returns: v.union(v.string(), v.null()),
   handler: async (ctx, args) => (await runInWorkspace(ctx, args.workspaceId, args.runId))?.status ?? null,
 });
 
@@ -226,6 +235,9 @@ export const list = query({
     status: v.optional(v.string()),
     limit: v.optional(v.number()),
   },
+  returns: v.array(
+    v.object({ runId: v.string(), workflowId: v.string(), status: v.string(), createdAt: v.number() }),
+  ),
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
     const limit = Math.min(args.limit ?? 50, 500);
@@ -255,6 +267,7 @@ export const list = query({
  */
 export const cancel = mutation({
   args: { apiKey: v.string(), workspaceId: v.string(), runId: v.string() },
+  returns: v.object({ found: v.boolean(), status: v.union(v.string(), v.null()) }),
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:write");
     return await cancelRun(ctx, args.workspaceId, args.runId);
@@ -264,6 +277,7 @@ export const cancel = mutation({
 /** `cancel` for this deployment's own code, which holds no key. */
 export const cancelInternal = internalMutation({
   args: { workspaceId: v.string(), runId: v.string() },
+  returns: v.object({ found: v.boolean(), status: v.union(v.string(), v.null()) }),
   handler: (ctx, args) => cancelRun(ctx, args.workspaceId, args.runId),
 });
 
@@ -297,6 +311,7 @@ async function cancelRun(ctx: MutationCtx, workspaceId: string, runId: string) {
 /** The action's view of its run: the record, its options and the compiled workflow. */
 export const loadForExecution = internalQuery({
   args: { run: v.id("cutover_runs") },
+  returns: nullable(v.object({ run: docOf("cutover_runs"), compiledJson: v.string() })),
   handler: async (ctx, args) => {
     const run = await ctx.db.get(args.run);
     if (!run) return null;
@@ -317,6 +332,7 @@ export const loadForExecution = internalQuery({
  */
 export const markStarted = internalMutation({
   args: { run: v.id("cutover_runs"), at: v.number() },
+  returns: v.union(v.id("cutover_runControls"), v.null()),
   handler: async (ctx, args) => {
     const run = await ctx.db.get(args.run);
     if (run?.status !== "queued" || run.cancelRequested) return null;
@@ -343,6 +359,7 @@ async function stopControl(ctx: MutationCtx, run: Id<"cutover_runs">): Promise<v
 /** Returns the control document of a run that is running and may go on (the next action of a step-by-step run), or null. */
 export const liveControl = internalQuery({
   args: { run: v.id("cutover_runs") },
+  returns: v.union(v.id("cutover_runControls"), v.null()),
   handler: async (ctx, args) => {
     const run = await ctx.db.get(args.run);
     if (run?.status !== "running" || run.cancelRequested) return null;
@@ -356,6 +373,7 @@ export const liveControl = internalQuery({
 
 export const isCancelRequested = internalQuery({
   args: { control: v.id("cutover_runControls") },
+  returns: v.boolean(),
   handler: async (ctx, args) => !(await ctx.db.get(args.control))?.live,
 });
 
@@ -372,6 +390,7 @@ export const finish = internalMutation({
     error: v.optional(recordError),
     at: v.number(),
   },
+  returns: v.null(),
   handler: async (ctx, args) => {
     const run = await ctx.db.get(args.run);
     if (!run || TERMINAL.has(run.status)) return;

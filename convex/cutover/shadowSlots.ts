@@ -9,6 +9,7 @@ import { internalMutation } from "../_generated/server";
  */
 export const acquire = internalMutation({
   args: { key: v.string(), limit: v.number(), leaseMs: v.number(), holderId: v.string() },
+  returns: v.boolean(),
   handler: async (ctx, { key, limit, leaseMs, holderId }) => {
     const now = Date.now();
     const rows = await ctx.db
@@ -33,6 +34,7 @@ export const acquire = internalMutation({
 /** Frees the holder's slot under `key`; nothing happens when it holds none. */
 export const release = internalMutation({
   args: { key: v.string(), holderId: v.string() },
+  returns: v.null(),
   handler: async (ctx, { key, holderId }) => {
     const row = await ctx.db
       .query("cutover_shadowSlots")

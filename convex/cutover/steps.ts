@@ -20,6 +20,7 @@ const identity = {
  */
 export const begin = internalMutation({
   args: { ...identity, step: v.optional(v.id("cutover_steps")), attempt: v.number(), at: v.number() },
+  returns: v.union(v.id("cutover_steps"), v.null()),
   handler: async (ctx, args) => {
     const control = await ctx.db.get(args.control);
     if (!control?.live) return null;
@@ -66,6 +67,7 @@ export const finish = internalMutation({
     /** Set when the attempt failed and another follows after this many milliseconds. */
     retryInMs: v.optional(v.number()),
   },
+  returns: v.boolean(),
   handler: async (ctx, args) => {
     const control = await ctx.db.get(args.control);
     if (!control) return true;
@@ -115,6 +117,7 @@ export const finish = internalMutation({
 /** Records that a node was skipped (all its incoming edges inactive). */
 export const skip = internalMutation({
   args: { ...identity, at: v.number() },
+  returns: v.null(),
   handler: async (ctx, args) => {
     const control = await ctx.db.get(args.control);
     if (!control) return;
@@ -134,6 +137,17 @@ export const skip = internalMutation({
 /** Returns what the completed steps of a running run recorded (the next action of a step-by-step run replays them). */
 export const completed = internalQuery({
   args: { control: v.id("cutover_runControls") },
+  returns: v.array(
+    v.object({
+      name: v.string(),
+      inputJson: v.optional(v.string()),
+      outputJson: v.optional(v.string()),
+      tokens: v.optional(tokens),
+      costUsd: cost,
+      model: v.optional(v.string()),
+      settings: v.optional(v.any()),
+    }),
+  ),
   handler: async (ctx, args) => {
     const control = await ctx.db.get(args.control);
     if (!control) return [];

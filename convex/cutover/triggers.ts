@@ -11,6 +11,10 @@ import { hashApiKey, requireWorkspace } from "./auth";
  */
 export const authorize = internalQuery({
   args: { apiKey: v.string(), workspaceId: v.optional(v.string()) },
+  returns: v.union(
+    v.object({ ok: v.literal(true), workspaceId: v.string() }),
+    v.object({ ok: v.literal(false), code: v.string(), message: v.string() }),
+  ),
   handler: async (ctx, { apiKey, workspaceId }) => {
     const keyHash = await hashApiKey(apiKey);
     const key = await ctx.db
@@ -36,6 +40,7 @@ export const authorize = internalQuery({
  */
 export const workflowSource = internalQuery({
   args: { workspaceId: v.string(), workflowId: v.string() },
+  returns: v.union(v.object({ kind: v.literal("graph"), json: v.string() }), v.null()),
   handler: async (ctx, { workspaceId, workflowId }) => {
     const saved = await ctx.db
       .query("cutover_workflows")
@@ -54,6 +59,7 @@ export const workflowSource = internalQuery({
  */
 export const priorStart = internalQuery({
   args: { workspaceId: v.string(), runId: v.string() },
+  returns: v.union(v.object({ executor: v.string(), pairId: v.union(v.string(), v.null()) }), v.null()),
   handler: async (ctx, { workspaceId, runId }) => {
     const inngest = await ctx.db
       .query("cutover_inngestRuns")

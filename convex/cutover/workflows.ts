@@ -6,6 +6,7 @@ import { requireWorkspace } from "./auth";
 /** Saves (or replaces) a workspace's builder graph; returns its workflowId. */
 export const save = mutation({
   args: { apiKey: v.string(), workspaceId: v.string(), workflowId: v.string(), graphJson: v.string() },
+  returns: v.string(),
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:write");
     const graph = JSON.parse(args.graphJson) as { name?: unknown };
@@ -33,6 +34,7 @@ export const save = mutation({
 /** Returns the builder graph (JSON text) and name, or null when the workspace has no such workflow. */
 export const get = query({
   args: { apiKey: v.string(), workspaceId: v.string(), workflowId: v.string() },
+  returns: v.union(v.object({ workflowId: v.string(), name: v.string(), graphJson: v.string() }), v.null()),
   handler: async (ctx, args) => {
     await requireWorkspace(ctx, args.apiKey, args.workspaceId, "runs:read");
     const wf = await ctx.db

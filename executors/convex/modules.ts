@@ -28,6 +28,7 @@ export const convexModules: Record<string, () => Promise<unknown>> = {
   "../../convex/cutover/shadowSlots.ts": () => import("../../convex/cutover/shadowSlots.ts"),
   "../../convex/cutover/steps.ts": () => import("../../convex/cutover/steps.ts"),
   "../../convex/cutover/triggers.ts": () => import("../../convex/cutover/triggers.ts"),
+  "../../convex/cutover/validators.ts": () => import("../../convex/cutover/validators.ts"),
   "../../convex/cutover/workflows.ts": () => import("../../convex/cutover/workflows.ts"),
   "../../convex/inferpipeRuns.ts": () => import("../../convex/inferpipeRuns.ts"),
   "../../convex/http.ts": () => import("../../convex/http.ts"),
