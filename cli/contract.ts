@@ -53,7 +53,8 @@ function helpFooter(): string {
     "",
     `State directory: ${path} (${why})`,
     "Exit codes: 0 success, 1 a negative answer (invalid workflow, failed run, mismatch, version conflict),",
-    "2 bad usage, input or environment (one line on stderr, nothing written), 70 a bug in cutover.",
+    "2 bad usage, input or environment (one line on stderr, nothing written), 70 a bug in cutover,",
+    "130 long work stopped by Ctrl-C (what was stored is said on stderr).",
     "Every command takes --json (one JSON document on stdout); a file argument of - reads stdin.",
   ].join("\n");
 }
