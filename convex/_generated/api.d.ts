@@ -36,6 +36,7 @@ import type * as cutover_runs from "../cutover/runs.js";
 import type * as cutover_shadowSlots from "../cutover/shadowSlots.js";
 import type * as cutover_steps from "../cutover/steps.js";
 import type * as cutover_triggers from "../cutover/triggers.js";
+import type * as cutover_validators from "../cutover/validators.js";
 import type * as cutover_workflows from "../cutover/workflows.js";
 import type * as http from "../http.js";
 import type * as inferpipeRuns from "../inferpipeRuns.js";
@@ -72,6 +73,7 @@ declare const fullApi: ApiFromModules<{
   "cutover/shadowSlots": typeof cutover_shadowSlots;
   "cutover/steps": typeof cutover_steps;
   "cutover/triggers": typeof cutover_triggers;
+  "cutover/validators": typeof cutover_validators;
   "cutover/workflows": typeof cutover_workflows;
   http: typeof http;
   inferpipeRuns: typeof inferpipeRuns;
