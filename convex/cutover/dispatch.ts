@@ -22,7 +22,24 @@ export const start = internalAction({
     trigger,
     provider: v.optional(v.string()),
   },
-  returns: v.any(),
+  returns: v.union(
+    v.object({
+      ok: v.literal(true),
+      runId: v.string(),
+      executor: v.union(v.literal("convex"), v.literal("inngest")),
+      shadow: v.union(v.literal("none"), v.literal("sampled-out"), v.literal("scheduled")),
+      pairId: v.union(v.string(), v.null()),
+    }),
+    v.object({
+      ok: v.literal(false),
+      code: v.union(
+        v.literal("WORKFLOW_NOT_FOUND"),
+        v.literal("WORKFLOW_INVALID"),
+        v.literal("INPUT_INVALID"),
+      ),
+      message: v.string(),
+    }),
+  ),
   handler: async (ctx, args): Promise<StartOutcome> => startRun(ctx, args),
 });
 

@@ -69,7 +69,7 @@ export const get = internalQuery({
 /** Returns every flag as JSON text, ordered by workflowId. */
 export const list = internalQuery({
   args: {},
-  returns: v.any(),
+  returns: v.array(v.string()),
   handler: async (ctx) => {
     const rows = await ctx.db.query("cutover_flags").collect();
     return rows
