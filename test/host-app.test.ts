@@ -164,4 +164,88 @@ describe("the host app: cutover beside inferpipe's tables", () => {
     // A run of a workflow the host does not hold is not written.
     expect(await t.mutation(internal.inferpipeRuns.sync, { workspaceId: "ws", runId: "nope" })).toBeNull();
   });
+
+  it("an Inngest run the mirror copied reaches inferpipe's runs and steps, failures and skips in its words", async () => {
+    const { t } = embeddedExecutor(modules);
+    const doc = realWorkflows[0];
+    const hostWorkflowId = await t.run((ctx) => ctx.db.insert("workflows", stored(doc)));
+    const base = { workspaceId: "ws", runId: "inngest-1" };
+    await t.mutation(internal.cutover.mirror.upsertRun, {
+      ...base,
+      workflowId: hostWorkflowId,
+      workflowVersionId: "v1",
+      status: "failed",
+      inputJson: JSON.stringify({ text: "hi" }),
+      error: { code: "LLM_ERROR", message: "provider answered 500" },
+      tokens: { input: 12, output: 3, total: 15 },
+      costUsd: 0.0002,
+      createdAt: 1_000,
+      startedAt: 1_010,
+      finishedAt: 1_900,
+    });
+    const step = { ...base, attempt: 1, costUsd: 0 };
+    await t.mutation(internal.cutover.mirror.upsertStep, {
+      ...step,
+      nodeId: "input-1",
+      name: "node-input-1-input",
+      type: "input",
+      status: "completed",
+      outputJson: JSON.stringify({ text: "hi" }),
+      startedAt: 1_010,
+      finishedAt: 1_011,
+    });
+    await t.mutation(internal.cutover.mirror.upsertStep, {
+      ...step,
+      nodeId: "ai-1",
+      name: "node-ai-1-llm",
+      type: "llm",
+      status: "failed",
+      attempt: 2,
+      inputJson: JSON.stringify({ prompt: "Say hi" }),
+      error: { code: "LLM_ERROR", message: "provider answered 500" },
+      tokens: { input: 12, output: 3, total: 15 },
+      costUsd: 0.0002,
+      model: "gpt-4o-mini",
+      startedAt: 1_020,
+      finishedAt: 1_890,
+    });
+    await t.mutation(internal.cutover.mirror.upsertStep, {
+      ...step,
+      nodeId: "ai-2",
+      name: "node-ai-2-llm",
+      type: "llm",
+      status: "skipped",
+    });
+
+    const hostRunId = await t.mutation(internal.inferpipeRuns.sync, base);
+    const { run, steps } = await t.run(async (ctx) => ({
+      run: (await ctx.db.get(hostRunId!))!,
+      steps: (await ctx.db.query("steps").collect()).filter((s) => s.runId === hostRunId),
+    }));
+    expect(run).toMatchObject({
+      workflowId: hostWorkflowId,
+      userId: doc.userId,
+      status: "failed",
+      input: { text: "hi" },
+      error: "LLM_ERROR: provider answered 500",
+      metadata: { totalSteps: 3, completedSteps: 1, cost: 0.0002, duration: 890 },
+      createdAt: 1_000,
+      updatedAt: 1_900,
+    });
+    const byNode = Object.fromEntries(steps.map((s) => [s.nodeId, s]));
+    expect(byNode["input-1"]).toMatchObject({
+      nodeType: "input",
+      status: "completed",
+      output: { text: "hi" },
+      completedAt: 1_011,
+    });
+    expect(byNode["ai-1"]).toMatchObject({
+      nodeType: "ai",
+      status: "failed",
+      error: "LLM_ERROR: provider answered 500",
+      metadata: { model: "gpt-4o-mini", tokens: { input: 12, output: 3 }, cost: 0.0002, duration: 870 },
+      completedAt: 1_890,
+    });
+    expect(byNode["ai-2"]).toMatchObject({ nodeType: "ai", status: "pending" });
+  });
 });
