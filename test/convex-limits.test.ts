@@ -152,6 +152,33 @@ describe("Convex's limits on the embedded runtime", () => {
     expectNamedDifferences(record, inngest, workflow);
   }, 240_000);
 
+  it("a shadow carrying a 1.5 MB cassette and 1.5 MB of side-effect outputs starts and runs, both by reference", async () => {
+    const { executor, t } = embeddedExecutor(modules);
+    const workflow = compileOrThrow(
+      chain([node("t", "transform", { script: "return input.text + '!';" }, 1)], { id: "shadow-big" }),
+    );
+    const pad = "p".repeat(1_500_000);
+    await executor.submit({
+      runId: "shadow-big",
+      workspaceId: "limits",
+      workflow,
+      input: { text: "short" },
+      shadow: { pairId: "p-shadow", of: "primary-1" },
+      replay: {
+        version: 1,
+        entries: { unused: { request: { pad } as never, result: { text: "x" } as never } },
+      },
+      sideEffectOutputs: { unused: pad },
+    });
+    const record = RunRecord.parse(await executor.waitFor("limits", "shadow-big", { timeoutMs: 60_000 }));
+    expect(record.status).toBe("completed");
+    expect(record.output).toBe("short!");
+    expect(await largestDocument(t)).toBeLessThan(MiB);
+    const runDoc = await t.run(async (ctx) => (await ctx.db.query("cutover_runs").collect())[0]);
+    expect(runDoc.replayRef).toBeUndefined();
+    expect(runDoc.sideEffectOutputsRef).toBeUndefined();
+  });
+
   it("a pair record over 256 K characters is kept in parts and read back whole", async () => {
     const { t } = embeddedExecutor(modules);
     const store = convexStore(t);

@@ -40,17 +40,19 @@ export const run = internalAction({
         const loaded = await ctx.runQuery(internal.cutover.runs.loadForExecution, { run });
         if (!loaded) return null;
         secrets = workspaceSecrets(loaded.run.workspaceId);
+        // A shadow's cassette and side-effect outputs, inline or (when large) in file storage.
+        const replayJson = loaded.run.replayJson ?? (await storedText(ctx, loaded.run.replayRef));
+        const sideEffectOutputsJson =
+          loaded.run.sideEffectOutputsJson ?? (await storedText(ctx, loaded.run.sideEffectOutputsRef));
         return {
           provider: loaded.run.provider,
           ...(loaded.run.startedAt !== undefined && { startedAt: loaded.run.startedAt }),
           seedRunId: loaded.run.shadow?.of ?? loaded.run.runId,
           options: loaded.run.options as RunOptions,
           workflow: JSON.parse(loaded.compiledJson) as CompiledWorkflow,
-          ...(loaded.run.replayJson !== undefined && {
-            replay: JSON.parse(loaded.run.replayJson) as Cassette,
-          }),
-          ...(loaded.run.sideEffectOutputsJson !== undefined && {
-            sideEffectOutputs: JSON.parse(loaded.run.sideEffectOutputsJson) as Record<string, unknown>,
+          ...(replayJson !== undefined && { replay: JSON.parse(replayJson) as Cassette }),
+          ...(sideEffectOutputsJson !== undefined && {
+            sideEffectOutputs: JSON.parse(sideEffectOutputsJson) as Record<string, unknown>,
           }),
         };
       },
@@ -124,5 +126,13 @@ async function executionInput(ctx: ActionCtx, run: Id<"cutover_runs">): Promise<
   if (found.ref === undefined) return found.json as string;
   const blob = await ctx.storage.get(found.ref);
   if (!blob) throw new Error(`run ${run}: its stored input is missing`);
+  return await blob.text();
+}
+
+/** The text of a stored file, or undefined without an id. */
+async function storedText(ctx: ActionCtx, id: Id<"_storage"> | undefined): Promise<string | undefined> {
+  if (id === undefined) return undefined;
+  const blob = await ctx.storage.get(id);
+  if (!blob) throw new Error(`stored payload ${id} is missing`);
   return await blob.text();
 }

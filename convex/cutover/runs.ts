@@ -45,6 +45,9 @@ export const startArgs = {
   shadow: v.optional(v.object({ pairId: v.string(), of: v.string() })),
   sideEffectOutputsJson: v.optional(v.string()),
   replayJson: v.optional(v.string()),
+  /** The same two kept in file storage by the caller (over the payload threshold: run-input.ts). */
+  sideEffectOutputsRef: v.optional(v.id("_storage")),
+  replayRef: v.optional(v.id("_storage")),
 };
 
 /**
@@ -99,8 +102,13 @@ export const startCompiled = internalMutation({
       cancelRequested: false,
       shadow: args.shadow,
       // A shadow never performs side effects: it always gets a replay map, empty when the caller sent none.
-      ...(args.shadow ? { sideEffectOutputsJson: args.sideEffectOutputsJson ?? "{}" } : {}),
+      ...(args.sideEffectOutputsRef !== undefined
+        ? { sideEffectOutputsRef: args.sideEffectOutputsRef }
+        : args.shadow
+          ? { sideEffectOutputsJson: args.sideEffectOutputsJson ?? "{}" }
+          : {}),
       ...(args.replayJson !== undefined ? { replayJson: args.replayJson } : {}),
+      ...(args.replayRef !== undefined ? { replayRef: args.replayRef } : {}),
       options,
       // The action reads the unredacted input from here (or file storage), never from its arguments:
       // a scheduled function's arguments are kept by the deployment and shown on its dashboard.
@@ -205,6 +213,12 @@ export const executionInput = internalQuery({
 /** Forgets the unredacted input once a run has ended: it is kept only while the run may execute. */
 async function dropExecutionInput(ctx: MutationCtx, run: Doc<"cutover_runs">): Promise<void> {
   if (run.executionInputRef !== undefined) await ctx.storage.delete(run.executionInputRef);
+  // The stored cassette and side-effect outputs served the execution only (the record keeps its steps).
+  if (run.replayRef !== undefined) await ctx.storage.delete(run.replayRef);
+  if (run.sideEffectOutputsRef !== undefined) await ctx.storage.delete(run.sideEffectOutputsRef);
+  if (run.replayRef !== undefined || run.sideEffectOutputsRef !== undefined) {
+    await ctx.db.patch(run._id, { replayRef: undefined, sideEffectOutputsRef: undefined });
+  }
   if (run.executionInputRef !== undefined || run.executionInputJson !== undefined) {
     await ctx.db.patch(run._id, { executionInputRef: undefined, executionInputJson: undefined });
   }

@@ -90,6 +90,9 @@ export const cutoverTables = {
      */
     executionInputJson: v.optional(v.string()),
     executionInputRef: v.optional(v.id("_storage")),
+    /** `replayJson` and `sideEffectOutputsJson` kept in file storage when over the payload threshold. */
+    replayRef: v.optional(v.id("_storage")),
+    sideEffectOutputsRef: v.optional(v.id("_storage")),
     /** Set on rows copied from another executor by the mirror (absent on runs the legacy executor ran). */
     mirroredFrom: v.optional(v.literal("inngest")),
   })

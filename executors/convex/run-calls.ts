@@ -4,7 +4,7 @@ import { type api, internal } from "../../convex/_generated/api.js";
 import type { RunOptions } from "../../convex/cutover/runOptions.ts";
 import type { CompiledWorkflow } from "../../workflow/compiled.ts";
 import type { ShadowMark } from "../records.ts";
-import { type StoreText, startInput } from "./run-input.ts";
+import { type StoreText, startAttachments, startInput } from "./run-input.ts";
 
 /** One run to start, as the executor hands it to its backend. */
 export interface StartRun {
@@ -48,10 +48,19 @@ export interface TrustedCaller {
  */
 export function trustedRunCalls(caller: TrustedCaller): RunCalls {
   return {
-    start: async ({ source: _source, workflow, options, inputJson, ...rest }) => {
+    start: async ({
+      source: _source,
+      workflow,
+      options,
+      inputJson,
+      replayJson,
+      sideEffectOutputsJson,
+      ...rest
+    }) => {
       const started = await caller.mutation(internal.cutover.runs.startCompiled, {
         ...rest,
         ...(await startInput(inputJson, options, caller.storeText)),
+        ...(await startAttachments({ replayJson, sideEffectOutputsJson }, options, caller.storeText)),
         workflowJson: JSON.stringify(workflow),
         ...(options && { options }),
       });

@@ -37,3 +37,36 @@ export async function startInput(
   });
   return { inputRef: await store(inputJson), recordedInputJson };
 }
+
+/** The start fields a shadow carries besides its input: the primary's LLM answers and side-effect outputs. */
+export interface StartAttachments {
+  replayJson?: string;
+  replayRef?: Id<"_storage">;
+  sideEffectOutputsJson?: string;
+  sideEffectOutputsRef?: Id<"_storage">;
+}
+
+/**
+ * Returns the replay cassette and side-effect outputs as `runs.startCompiled` takes them: inline up to the
+ * payload threshold, otherwise stored first and sent as file-storage ids (a cassette of a wide run's
+ * prompts is easily larger than a 1 MiB document). Without `store` they are sent as they are.
+ */
+export async function startAttachments(
+  fields: { replayJson?: string; sideEffectOutputsJson?: string },
+  options: Partial<RunOptions> | undefined,
+  store: StoreText | undefined,
+): Promise<StartAttachments> {
+  const threshold = resolveRunOptions(options ?? {}).payloadThresholdBytes;
+  const out: StartAttachments = {};
+  const large = (text: string) => store !== undefined && Buffer.byteLength(text, "utf8") > threshold;
+  if (fields.replayJson !== undefined) {
+    if (large(fields.replayJson)) out.replayRef = await store!(fields.replayJson);
+    else out.replayJson = fields.replayJson;
+  }
+  if (fields.sideEffectOutputsJson !== undefined) {
+    if (large(fields.sideEffectOutputsJson))
+      out.sideEffectOutputsRef = await store!(fields.sideEffectOutputsJson);
+    else out.sideEffectOutputsJson = fields.sideEffectOutputsJson;
+  }
+  return out;
+}
