@@ -2,7 +2,7 @@
 // What runs a legacy Convex run? The scheduled action: the shared graph walk, each step recorded by mutation.
 import { v } from "convex/values";
 import { executeRun } from "../../executors/convex/execute-run.ts";
-import type { ExecutionPort } from "../../executors/convex/port.ts";
+import type { CompletedStep, ExecutionPort } from "../../executors/convex/port.ts";
 import { redactString } from "../../lib/redact.ts";
 import type { CompiledWorkflow } from "../../workflow/compiled.ts";
 import type { Cassette } from "../../workflow/providers/cassette.ts";
@@ -92,7 +92,20 @@ export const run = internalAction({
         control = await ctx.runQuery(internal.cutover.runs.liveControl, { run });
         return control !== null;
       },
-      completedSteps: () => ctx.runQuery(internal.cutover.steps.completed, { control: started() }),
+      completedSteps: async () => {
+        // In pages: the completed steps of a long run can hold more than one query may read.
+        const steps = [];
+        let cursor: string | null = null;
+        do {
+          const page: { steps: CompletedStep[]; cursor: string | null } = await ctx.runQuery(
+            internal.cutover.steps.completed,
+            { control: started(), cursor },
+          );
+          steps.push(...page.steps);
+          cursor = page.cursor;
+        } while (cursor !== null);
+        return steps;
+      },
       continueLater: async () => {
         await ctx.scheduler.runAfter(0, internal.cutover.execute.run, { run, continuation: true });
       },

@@ -134,37 +134,44 @@ export const skip = internalMutation({
   },
 });
 
-/** Returns what the completed steps of a running run recorded (the next action of a step-by-step run replays them). */
+/** Returns one page of what the completed steps of a running run recorded (the next action of a step-by-step run replays them). */
 export const completed = internalQuery({
-  args: { control: v.id("cutover_runControls") },
-  returns: v.array(
-    v.object({
-      name: v.string(),
-      inputJson: v.optional(v.string()),
-      outputJson: v.optional(v.string()),
-      tokens: v.optional(tokens),
-      costUsd: cost,
-      model: v.optional(v.string()),
-      settings: v.optional(v.any()),
-    }),
-  ),
+  args: { control: v.id("cutover_runControls"), cursor: v.optional(v.union(v.string(), v.null())) },
+  returns: v.object({
+    steps: v.array(
+      v.object({
+        name: v.string(),
+        inputJson: v.optional(v.string()),
+        outputJson: v.optional(v.string()),
+        tokens: v.optional(tokens),
+        costUsd: cost,
+        model: v.optional(v.string()),
+        settings: v.optional(v.any()),
+      }),
+    ),
+    /** Where the next page starts; null when these were the last (a query reads at most 16 MiB). */
+    cursor: v.union(v.string(), v.null()),
+  }),
   handler: async (ctx, args) => {
     const control = await ctx.db.get(args.control);
-    if (!control) return [];
-    const steps = await ctx.db
+    if (!control) return { steps: [], cursor: null };
+    const page = await ctx.db
       .query("cutover_steps")
-      .withIndex("by_run", (q) => q.eq("runId", control.runId))
-      .collect();
-    return steps
-      .filter((s) => s.workspaceId === control.workspaceId && s.status === "completed")
-      .map((s) => ({
-        name: s.name,
-        inputJson: s.inputJson,
-        outputJson: s.outputJson,
-        tokens: s.tokens,
-        costUsd: s.costUsd,
-        model: s.model,
-        settings: s.settings,
-      }));
+      .withIndex("by_run_status", (q) => q.eq("runId", control.runId).eq("status", "completed"))
+      .paginate({ cursor: args.cursor ?? null, numItems: 4096, maximumBytesRead: 8 * 1024 * 1024 });
+    return {
+      steps: page.page
+        .filter((s) => s.workspaceId === control.workspaceId)
+        .map((s) => ({
+          name: s.name,
+          inputJson: s.inputJson,
+          outputJson: s.outputJson,
+          tokens: s.tokens,
+          costUsd: s.costUsd,
+          model: s.model,
+          settings: s.settings,
+        })),
+      cursor: page.isDone ? null : page.continueCursor,
+    };
   },
 });
