@@ -6,6 +6,7 @@ import { v } from "convex/values";
 import { decideImport, type ImportedWorkflow, type ImportOutcome } from "../../store/imported-workflows.ts";
 import type { Doc } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type QueryCtx } from "../_generated/server";
+import { fieldsOf } from "./validators";
 
 const row = v.object({
   workspaceId: v.string(),
@@ -51,7 +52,7 @@ export const put = internalMutation({
 /** Returns the workspace's imported workflow, or null. */
 export const get = internalQuery({
   args: { workspaceId: v.string(), workflowId: v.string() },
-  returns: v.any(),
+  returns: v.union(fieldsOf("cutover_importedWorkflows"), v.null()),
   handler: async (ctx, { workspaceId, workflowId }) => {
     const d = await rowOf(ctx, workspaceId, workflowId);
     return d ? toImported(d) : null;
@@ -61,7 +62,7 @@ export const get = internalQuery({
 /** Returns the imported workflow in every workspace that has this id, ordered by workspaceId. */
 export const find = internalQuery({
   args: { workflowId: v.string() },
-  returns: v.any(),
+  returns: v.array(fieldsOf("cutover_importedWorkflows")),
   handler: async (ctx, { workflowId }) => {
     const rows = await ctx.db
       .query("cutover_importedWorkflows")

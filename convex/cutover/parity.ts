@@ -220,7 +220,7 @@ export const listResults = internalQuery({
     verdict: v.optional(v.string()),
     paginationOpts: paginationOptsValidator,
   },
-  returns: v.any(),
+  returns: v.object({ page: v.array(v.string()), isDone: v.boolean(), continueCursor: v.string() }),
   handler: async (ctx, { workspaceId, workflowId, since, verdict, paginationOpts }) => {
     const table = ctx.db.query("cutover_parityResults");
     const ws = workspaceId;

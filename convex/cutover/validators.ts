@@ -11,6 +11,13 @@ export function docOf<T extends keyof Tables & string>(table: T) {
   return v.object({ ...fields, _id: v.id(table), _creationTime: v.number() });
 }
 
+/** The fields of one of cutover's tables, as a stored document holds them without `_id` and `_creationTime`. */
+export function fieldsOf<T extends keyof Tables & string>(table: T) {
+  return v.object(
+    (cutoverTables[table].validator as unknown as { fields: Record<string, GenericValidator> }).fields,
+  );
+}
+
 /** A value or null. */
 export const nullable = <V extends GenericValidator>(validator: V) => v.union(validator, v.null());
 
