@@ -47,7 +47,9 @@ export class ConvexExecutor implements Executor {
         inputJson: JSON.stringify(request.input ?? null),
         provider: request.provider ?? this.defaultProvider,
         options:
-          request.clockMs === undefined ? this.runOptions : { ...this.runOptions, scriptClockMs: request.clockMs },
+          request.clockMs === undefined
+            ? this.runOptions
+            : { ...this.runOptions, scriptClockMs: request.clockMs },
         ...(request.shadow && { shadow: request.shadow }),
         ...(request.sideEffectOutputs && {
           sideEffectOutputsJson: JSON.stringify(request.sideEffectOutputs),
