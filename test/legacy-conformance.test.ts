@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Executor } from "../executors/executor.ts";
 import { createExecutor } from "../executors/factory.ts";
 import { RunRecord } from "../executors/records.ts";
+import { fakeOpenAi, type SeenRequest } from "../regress/fake-openai.ts";
 import { compileWorkflow } from "../workflow/compile.ts";
 import { defaultRunInput } from "../workflow/legacy/input-task.ts";
 import { maskWallClock } from "../workflow/legacy/prompt.ts";
-import { fakeOpenAi, type SeenRequest } from "../regress/fake-openai.ts";
 
 /** The reference recordings sit beside the checkout (`../shared`); other recordings of the same kind may be added there. */
 const dir = join(import.meta.dirname, "..", "..", "shared", "legacy-reference");

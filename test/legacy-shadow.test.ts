@@ -9,11 +9,11 @@ import type { Executor } from "../executors/executor.ts";
 import { createExecutor } from "../executors/factory.ts";
 import { compare, type ParityResult } from "../parity/compare.ts";
 import { explain } from "../parity/explain.ts";
+import { fakeOpenAi } from "../regress/fake-openai.ts";
 import type { ControlStore } from "../store/port.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import { compileWorkflow } from "../workflow/compile.ts";
 import { defaultRunInput } from "../workflow/legacy/input-task.ts";
-import { fakeOpenAi } from "../regress/fake-openai.ts";
 
 const refDir = join(import.meta.dirname, "..", "..", "shared", "legacy-reference");
 const server = setupServer();
