@@ -4,7 +4,7 @@ import { redact, redactString } from "../../lib/redact.ts";
 import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
-import { cost, recordError, stepStatus, tokens } from "./schema";
+import { cost, recordError, stepFields, tokens } from "./schema";
 
 /** Returns JSON text with secrets replaced (text that is not JSON is scrubbed as a string). */
 function redactJson(text: string | undefined): string | undefined {
@@ -111,23 +111,7 @@ export const upsertRun = internalMutation({
 
 /** Writes a step row keyed by (runId, name), redacted; retries update the attempt on the same row. */
 export const upsertStep = internalMutation({
-  args: {
-    workspaceId: v.string(),
-    runId: v.string(),
-    nodeId: v.string(),
-    name: v.string(),
-    type: v.string(),
-    status: stepStatus,
-    attempt: v.number(),
-    inputJson: v.optional(v.string()),
-    outputJson: v.optional(v.string()),
-    error: v.optional(recordError),
-    tokens: v.optional(tokens),
-    costUsd: cost,
-    model: v.optional(v.string()),
-    startedAt: v.optional(v.number()),
-    finishedAt: v.optional(v.number()),
-  },
+  args: stepFields,
   returns: v.null(),
   handler: async (ctx, args): Promise<void> => {
     if (!(await mirroredRun(ctx, args.workspaceId, args.runId)))

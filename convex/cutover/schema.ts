@@ -23,6 +23,25 @@ export const stepStatus = v.union(
   v.literal("canceled"),
 );
 
+/** One step as stored (the executing run records it; the mirror copies an Inngest run's). */
+export const stepFields = {
+  workspaceId: v.string(),
+  runId: v.string(),
+  nodeId: v.string(),
+  name: v.string(),
+  type: v.string(),
+  status: stepStatus,
+  attempt: v.number(),
+  inputJson: v.optional(v.string()),
+  outputJson: v.optional(v.string()),
+  error: v.optional(recordError),
+  tokens: v.optional(tokens),
+  costUsd: cost,
+  model: v.optional(v.string()),
+  startedAt: v.optional(v.number()),
+  finishedAt: v.optional(v.number()),
+};
+
 /** One stored shadow pair (the store's ShadowPair; times as ISO text). */
 export const shadowPairFields = {
   pairId: v.string(),
@@ -100,24 +119,7 @@ export const cutoverTables = {
     .index("by_workspace_run", ["workspaceId", "runId"])
     .index("by_workspace_workflow", ["workspaceId", "workflowId", "createdAt"])
     .index("by_workspace_status_time", ["workspaceId", "status", "createdAt"]),
-  cutover_steps: defineTable({
-    workspaceId: v.string(),
-    runId: v.string(),
-    nodeId: v.string(),
-    name: v.string(),
-    type: v.string(),
-    status: stepStatus,
-    attempt: v.number(),
-    inputJson: v.optional(v.string()),
-    outputJson: v.optional(v.string()),
-    error: v.optional(recordError),
-    tokens: v.optional(tokens),
-    costUsd: cost,
-    model: v.optional(v.string()),
-    settings: v.optional(v.any()),
-    startedAt: v.optional(v.number()),
-    finishedAt: v.optional(v.number()),
-  })
+  cutover_steps: defineTable({ ...stepFields, settings: v.optional(v.any()) })
     .index("by_run", ["runId"])
     .index("by_run_name", ["runId", "name"])
     // A run's end finds the steps still running without reading the others.
