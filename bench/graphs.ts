@@ -1,5 +1,6 @@
 // Which graphs do the executor benchmarks run? Builder documents (and their compiled form) of chains and fan-outs.
 
+import { mapOverItems } from "../test/graphs.ts";
 import { compileWorkflow } from "../workflow/compile.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
 
@@ -77,29 +78,9 @@ export const compiledFanOut = (width: number): CompiledWorkflow => compiled(fanO
 
 /** Returns a builder graph: input → one map node running an llm task per item of `input.items` → output. */
 export function mapDoc(concurrency = 8): BuilderDoc {
-  return {
+  return mapOverItems({ type: "ai", data: llm("Item {{index}}: {{item}}") }, concurrency, {
     id: "map-bench",
-    name: "Map over input.items",
-    variables: [{ name: "items", type: "array" }],
-    nodes: [
-      { id: "input", type: "input", position: { x: 0, y: 0 }, data: {} },
-      {
-        id: "each",
-        type: "map",
-        position: { x: 100, y: 0 },
-        data: {
-          items: "input.items",
-          concurrency,
-          task: { type: "ai", data: llm("Item {{index}}: {{item}}") },
-        },
-      },
-      { id: "output", type: "output", position: { x: 200, y: 0 }, data: {} },
-    ],
-    edges: [
-      { id: "e-input-each", source: "input", target: "each" },
-      { id: "e-each-output", source: "each", target: "output" },
-    ],
-  };
+  }) as BuilderDoc;
 }
 
 /** Returns a builder graph: input → `rungs` levels of two parallel llm nodes, each reading both of the level before → output. */

@@ -8,6 +8,7 @@ import { compare } from "../parity/compare.ts";
 import { compileWorkflow } from "../workflow/compile.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
 import { MAX_RUN_STEPS } from "../workflow/nodes/map.ts";
+import { mapOverItems } from "./graphs.ts";
 
 const quiet = { env: {}, announce: () => {} };
 let executors: Record<"convex" | "inngest", Executor> | undefined;
@@ -25,29 +26,9 @@ async function run(executor: Executor, workflow: CompiledWorkflow, input: unknow
 
 /** A map whose transform task returns the item and the index scripts see. */
 function indexingMap(): CompiledWorkflow {
-  const doc = {
+  const doc = mapOverItems({ type: "transform", data: { script: "return { item, index };" } }, 4, {
     id: "indexing-map",
-    name: "Indexing map",
-    variables: [{ name: "items", type: "array" }],
-    nodes: [
-      { id: "input", type: "input", position: { x: 0, y: 0 }, data: {} },
-      {
-        id: "each",
-        type: "map",
-        position: { x: 100, y: 0 },
-        data: {
-          items: "input.items",
-          concurrency: 4,
-          task: { type: "transform", data: { script: "return { item, index };" } },
-        },
-      },
-      { id: "output", type: "output", position: { x: 200, y: 0 }, data: {} },
-    ],
-    edges: [
-      { id: "e1", source: "input", target: "each" },
-      { id: "e2", source: "each", target: "output" },
-    ],
-  };
+  });
   const compiled = compileWorkflow(doc);
   if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
   return compiled.compiled;

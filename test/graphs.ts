@@ -38,6 +38,15 @@ export function chain(middle: TestNode[], extra: Data = {}): Data {
   return { name: "Test graph", nodes, edges, ...extra };
 }
 
+/** Returns a valid graph: input → one map node "each" running `task` per item of `input.items` → output. */
+export function mapOverItems(task: Data, concurrency = 8, extra: Data = {}): Data {
+  return chain([node("each", "map", { items: "input.items", concurrency, task }, 1)], {
+    name: "Map over input.items",
+    variables: [{ name: "items", type: "array" }],
+    ...extra,
+  });
+}
+
 export const llmData = (prompt = "Summarize {{input.text}}", model = "gpt-4o-mini"): Data => ({
   prompt,
   model,

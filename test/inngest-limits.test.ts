@@ -23,6 +23,7 @@ import { RunRecord } from "../executors/records.ts";
 import { compare } from "../parity/compare.ts";
 import { compileWorkflow } from "../workflow/compile.ts";
 import type { CompiledWorkflow } from "../workflow/compiled.ts";
+import { mapOverItems } from "./graphs.ts";
 
 const quiet = { env: {}, announce: () => {} };
 let seq = 0;
@@ -202,29 +203,9 @@ describe("the embedded Inngest engine enforces Inngest's limits", () => {
   }, 120_000);
 
   it("a map of 1,500 items stays under the step limit on Inngest (chunked) and completes", async () => {
-    const result = compileWorkflow({
-      id: "map-1500",
-      name: "map",
-      variables: [{ name: "items", type: "array" }],
-      nodes: [
-        { id: "input", type: "input", position: { x: 0, y: 0 }, data: {} },
-        {
-          id: "each",
-          type: "map",
-          position: { x: 100, y: 0 },
-          data: {
-            items: "input.items",
-            concurrency: 8,
-            task: { type: "transform", data: { script: "return index * 2;" } },
-          },
-        },
-        { id: "output", type: "output", position: { x: 200, y: 0 }, data: {} },
-      ],
-      edges: [
-        { id: "e1", source: "input", target: "each" },
-        { id: "e2", source: "each", target: "output" },
-      ],
-    });
+    const result = compileWorkflow(
+      mapOverItems({ type: "transform", data: { script: "return index * 2;" } }, 8, { id: "map-1500" }),
+    );
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     const record = await run(embedded(), result.compiled, {
       items: Array.from({ length: 1_500 }, (_, i) => i),
