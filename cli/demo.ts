@@ -5,9 +5,9 @@ import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
 import { createExecutor } from "../executors/factory.ts";
 import { defaultFlagState } from "../flags/flag.ts";
-import { aggregate } from "../reports/aggregate.ts";
 import { buildReportData } from "../reports/build.ts";
-import { renderMarkdown, renderReport } from "../reports/render.ts";
+import { renderReport } from "../reports/render.ts";
+import type { ReportData } from "../reports/report-data.ts";
 import { ShadowPool } from "../shadow/pool.ts";
 import { Router } from "../shadow/router.ts";
 import type { ControlStore, StoredParityResult } from "../store/port.ts";
@@ -90,6 +90,8 @@ export interface DemoResult {
   interrupted?: boolean;
   reportPath: string;
   jsonPath: string;
+  /** The report the files were written from (absent when interrupted). */
+  data?: ReportData;
 }
 
 /**
@@ -163,7 +165,7 @@ export async function runDemo(store: ControlStore, options: DemoOptions): Promis
   writeFileAtomically(reportPath, renderReport(data, "md"));
   writeFileAtomically(jsonPath, renderReport(data, "json"));
   writeFileAtomically(htmlPath, renderReport(data, "html"));
-  return { results, reportPath, jsonPath };
+  return { results, reportPath, jsonPath, data };
 }
 
 /**
@@ -316,7 +318,8 @@ export function registerDemo(program: Command): void {
         return;
       }
       const { results, reportPath, jsonPath } = demo;
-      const report = await aggregate(results);
+      // What the terminal shows is the report the files hold.
+      const report = demo.data!;
       if (opts.json) {
         printJson({
           stateDirectory: home,
@@ -334,7 +337,7 @@ export function registerDemo(program: Command): void {
         return;
       }
       say("");
-      say(renderMarkdown(report));
+      say(renderReport(report, "md"));
       for (const line of explainMismatch(results)) say(line);
       say(`\nReport written to ${reportPath}, ${jsonPath} and ${demoOutputs(opts.out).htmlPath}.`);
     });
