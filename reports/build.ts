@@ -1,6 +1,5 @@
 // What does a report say, built from the store? ReportData for every workflow with results in the window (or a flag).
-// For now it streams the stored results once (reports/aggregate.ts's approach); daily rollups will replace the
-// fold behind the same signature.
+// Figures come from the daily rollups (rollups/daily.ts); raw results are read only for example pairs.
 import { DDSketch } from "@datadog/sketches-js";
 import type { RunRecord } from "../executors/records.ts";
 import type { FlagDoc } from "../flags/flag.ts";
